@@ -1,0 +1,71 @@
+"""The bucketlist API: `create_app` builds the Flask app; `db` is the SQLAlchemy extension."""
+
+import logging
+import os
+import secrets
+
+from flask import Flask
+
+from app.errors import register_error_handlers
+from app.extensions import bcrypt, db, migrate
+from instance.config import ConfigError, app_config
+
+__all__ = ["create_app", "db"]
+
+EMBEDDED_DATABASE_FILE = "bucketlist.db"
+log = logging.getLogger(__name__)
+_announced = set()
+
+
+def _announce_once(message: str, *args) -> None:
+    """Log a start-up notice once per process, however many apps the process creates."""
+    if message not in _announced:
+        _announced.add(message)
+        log.warning(message, *args)
+
+
+def _load_config(app: Flask, config_name: str | None, overrides: dict | None) -> None:
+    """Fill app.config from the named config class, fill the development defaults, validate."""
+    config_name = config_name or "development"
+    if config_name not in app_config:
+        raise ConfigError(
+            f"Unknown configuration {config_name!r}; APP_SETTINGS must be one of: "
+            + ", ".join(app_config)
+        )
+    config = app_config[config_name]()
+    config.validate()
+    app.config.from_object(config)
+    app.config.update(overrides or {})
+
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        if not app.config["ALLOW_EMBEDDED_DATABASE"]:
+            raise ConfigError(f"DATABASE_URL must be set for the {config_name!r} configuration.")
+        os.makedirs(app.instance_path, exist_ok=True)
+        path = os.path.join(app.instance_path, EMBEDDED_DATABASE_FILE)
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + path
+        _announce_once("DATABASE_URL is not set: using the embedded SQLite database %s", path)
+    if not app.config.get("SECRET"):
+        app.config["SECRET"] = app.config["SECRET_KEY"] = secrets.token_urlsafe(48)
+        _announce_once("SECRET is not set: using a random one; tokens end when the process does.")
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the app for a configuration name (development, testing, staging, production).
+
+    `overrides` replaces config values after the config class is loaded (tests use it).
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    _load_config(app, config_name, overrides)
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    bcrypt.init_app(app)
+
+    from app import models  # noqa: F401  (the models must be known to Flask-Migrate)
+    from app.auth import auth_blueprint
+    from app.bucketlists import bucketlists_blueprint
+
+    app.register_blueprint(auth_blueprint)
+    app.register_blueprint(bucketlists_blueprint)
+    register_error_handlers(app)
+    return app

@@ -1,0 +1,50 @@
+"""Request bodies of the auth endpoints."""
+
+from marshmallow import EXCLUDE, Schema, ValidationError, validate
+
+from app.fields import Email, Text
+from app.models import password_fits_bcrypt
+
+MIN_PASSWORD_LENGTH = 8
+MAX_EMAIL_LENGTH = 254
+
+
+def _fits_bcrypt(password: str) -> None:
+    if not password_fits_bcrypt(password):
+        raise ValidationError("Must be at most 72 bytes in UTF-8 (bcrypt's limit).")
+
+
+class RegisterSchema(Schema):
+    """`{email, password}` for /auth/register: a valid e-mail; a password of 8 chars to 72 bytes."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    email = Email(
+        required=True,
+        validate=[
+            validate.Length(max=MAX_EMAIL_LENGTH),
+            validate.Email(error="Not a valid e-mail address."),
+        ],
+    )
+    password = Text(
+        required=True,
+        load_only=True,
+        validate=[
+            validate.Length(
+                min=MIN_PASSWORD_LENGTH,
+                error=f"Must be at least {MIN_PASSWORD_LENGTH} characters long.",
+            ),
+            _fits_bcrypt,
+        ],
+    )
+
+
+class LoginSchema(Schema):
+    """`{email, password}` for /auth/login: any strings; whether they match is checked later."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    email = Email(required=True, validate=validate.Length(max=MAX_EMAIL_LENGTH))
+    password = Text(required=True, load_only=True)

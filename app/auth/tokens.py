@@ -1,0 +1,45 @@
+"""Access tokens: HS256 JSON Web Tokens carrying the user id as `sub`."""
+
+from datetime import timedelta
+
+import jwt
+from flask import current_app
+
+from app.errors import APIError
+from app.models import MAX_ID
+from app.timestamps import utcnow
+
+ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ["sub", "iat", "exp"]
+EXPIRED_MESSAGE = "Expired token. Please login to get a new token"
+INVALID_MESSAGE = "Invalid token. Please register or login"
+
+
+def generate_token(user_id: int) -> str:
+    """A signed token for this user, valid for TOKEN_LIFETIME_SECONDS."""
+    now = utcnow()
+    payload = {
+        "sub": str(user_id),
+        "iat": now,
+        "exp": now + timedelta(seconds=current_app.config["TOKEN_LIFETIME_SECONDS"]),
+    }
+    return jwt.encode(payload, current_app.config["SECRET"], algorithm=ALGORITHM)
+
+
+def decode_token(token: str) -> int:
+    """The user id a token was issued to; raises a 401 APIError for any token not to be trusted."""
+    try:
+        payload = jwt.decode(
+            token,
+            current_app.config["SECRET"],
+            algorithms=[ALGORITHM],
+            options={"require": REQUIRED_CLAIMS},
+        )
+    except jwt.ExpiredSignatureError:
+        raise APIError(401, EXPIRED_MESSAGE) from None
+    except jwt.InvalidTokenError:
+        raise APIError(401, INVALID_MESSAGE) from None
+    subject = payload["sub"]
+    if not subject.isascii() or not subject.isdigit() or not 0 < int(subject) <= MAX_ID:
+        raise APIError(401, INVALID_MESSAGE)
+    return int(subject)

@@ -1,0 +1,34 @@
+"""Request and response bodies of the bucketlist endpoints."""
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from app.fields import Text, UTCDateTime
+
+MAX_NAME_LENGTH = 255
+
+
+class BucketlistInputSchema(Schema):
+    """`{name}` for creating or renaming a bucketlist: 1 to 255 characters once trimmed."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    name = Text(
+        required=True,
+        strip=True,
+        validate=validate.Length(
+            min=1,
+            max=MAX_NAME_LENGTH,
+            error=f"Must be between 1 and {MAX_NAME_LENGTH} characters once trimmed.",
+        ),
+    )
+
+
+class BucketlistSchema(Schema):
+    """A bucketlist as the API shows it."""
+
+    id = fields.Integer()
+    name = fields.String()
+    date_created = UTCDateTime()
+    date_modified = UTCDateTime()
+    created_by = fields.Integer()

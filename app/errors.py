@@ -1,0 +1,77 @@
+"""Errors are raised anywhere and rendered here, once, as JSON `{"message": ...}`."""
+
+from flask import Flask, current_app, jsonify
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+
+class APIError(Exception):
+    """An error with an HTTP status and a message meant for the client."""
+
+    def __init__(self, status: int, message: str, errors: dict | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors
+
+
+def error_response(status: int, message: str, errors: dict | None = None, headers=None):
+    """The one JSON shape of every error."""
+    body = {"message": message}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    if headers:
+        response.headers.extend(headers)
+    return response
+
+
+def _first_messages(errors: dict, prefix: str = "") -> list[str]:
+    """Flatten marshmallow's nested error dict into 'field: message' lines."""
+    lines = []
+    for field, value in errors.items():
+        name = f"{prefix}{field}"
+        if isinstance(value, dict):
+            lines.extend(_first_messages(value, prefix=f"{name}."))
+        else:
+            messages = value if isinstance(value, list) else [value]
+            lines.append(f"{name}: {' '.join(str(m) for m in messages)}")
+    return lines
+
+
+def handle_api_error(error: APIError):
+    """Render an APIError raised by the app."""
+    return error_response(error.status, error.message, error.errors)
+
+
+def handle_validation_error(error: ValidationError):
+    """Render a marshmallow validation failure as a 400 naming each field."""
+    errors = error.messages if isinstance(error.messages, dict) else {"_body": error.messages}
+    message = "Invalid input. " + "; ".join(_first_messages(errors))
+    return error_response(400, message, errors)
+
+
+def handle_http_exception(error: HTTPException):
+    """Render Werkzeug's HTTP errors (404, 405, 413, ...) as JSON, keeping headers such as Allow."""
+    headers = [
+        (key, value)
+        for key, value in error.get_response().headers.items()
+        if key.lower() not in ("content-type", "content-length")
+    ]
+    message = error.description or error.name
+    return error_response(error.code or 500, message, headers=headers)
+
+
+def handle_unexpected_error(error: Exception):
+    """Log anything unexpected and answer 500 without a traceback."""
+    current_app.logger.exception("Unhandled error: %s", error)
+    return error_response(500, "Internal server error. The error has been logged.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers that give every error the same JSON shape."""
+    app.register_error_handler(APIError, handle_api_error)
+    app.register_error_handler(ValidationError, handle_validation_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected_error)

@@ -1,0 +1,36 @@
+"""Read a request body sent as JSON or as form data (what Flask-API's `request.data` gave)."""
+
+import json
+
+from flask import request
+
+from app.errors import APIError
+
+FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def request_data() -> dict:
+    """The body as a dict: a JSON object, or form fields (first value of each); {} when empty.
+
+    Malformed JSON, JSON that is not an object, and any other media type are client errors.
+    """
+    if request.is_json:
+        raw = request.get_data(cache=True)
+        if not raw.strip():
+            return {}
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise APIError(400, "Malformed JSON in the request body.") from None
+        if not isinstance(data, dict):
+            raise APIError(400, "The request body must be a JSON object.")
+        return data
+    if request.mimetype in FORM_MIMETYPES:
+        return request.form.to_dict()
+    if not request.get_data(cache=True):
+        return {}
+    raise APIError(
+        415,
+        f"Unsupported media type {request.mimetype or '(none)'!r}: send application/json or "
+        "form data (application/x-www-form-urlencoded or multipart/form-data).",
+    )

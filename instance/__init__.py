@@ -1,0 +1,1 @@
+"""The instance folder: configuration classes, and the embedded SQLite database in development."""

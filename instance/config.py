@@ -1,0 +1,149 @@
+"""Configuration classes, one per environment, read from environment variables.
+
+`app_config` maps the names that `APP_SETTINGS` takes (development, testing, staging, production)
+to these classes. Values are properties so that they are read from the environment when the app is
+created, not when this module is imported.
+"""
+
+import os
+
+from flask.helpers import get_debug_flag
+
+MIN_PRODUCTION_SECRET_LENGTH = 32
+TESTING_SECRET = "testing-secret-that-is-long-enough-for-hs256-0123456789"  # noqa: S105
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a configuration the app may start with."""
+
+
+def normalize_database_url(url: str | None) -> str | None:
+    """Point `postgres://` and `postgresql://` URLs at psycopg2, the driver this project installs.
+
+    SQLAlchemy 2.1 maps a bare `postgresql://` URL to psycopg 3 and no longer knows `postgres://`
+    (which Heroku-style hosts still hand out), so both are rewritten to `postgresql+psycopg2://`.
+    """
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
+def _int_from_env(name: str, default: int, minimum: int) -> int:
+    """Read a whole number from the environment, refusing anything that is not one."""
+    raw = os.getenv(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+class Config:
+    """Parent configuration class: settings every environment shares."""
+
+    DEBUG = False
+    TESTING = False
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    JSON_SORT_KEYS = False
+    # The embedded SQLite default is only for development; other environments need DATABASE_URL.
+    ALLOW_EMBEDDED_DATABASE = False
+
+    @property
+    def SECRET(self) -> str | None:
+        """The key that signs access tokens (HS256)."""
+        return os.getenv("SECRET")
+
+    @property
+    def SECRET_KEY(self) -> str | None:
+        """Flask's own secret, kept equal to SECRET."""
+        return self.SECRET
+
+    @property
+    def SQLALCHEMY_DATABASE_URI(self) -> str | None:
+        """The database, from DATABASE_URL."""
+        return normalize_database_url(os.getenv("DATABASE_URL"))
+
+    @property
+    def TOKEN_LIFETIME_SECONDS(self) -> int:
+        """How long an access token is valid; the tutorial's 5 minutes by default."""
+        return _int_from_env("TOKEN_LIFETIME_SECONDS", 300, minimum=1)
+
+    @property
+    def BCRYPT_LOG_ROUNDS(self) -> int:
+        """The bcrypt work factor (Flask-Bcrypt reads this key)."""
+        return _int_from_env("BCRYPT_LOG_ROUNDS", 12, minimum=4)
+
+    def validate(self) -> None:
+        """Raise ConfigError when the configuration must not be used; the default accepts all."""
+
+
+class DevelopmentConfig(Config):
+    """Configurations for Development."""
+
+    DEBUG = True
+    ALLOW_EMBEDDED_DATABASE = True
+
+
+class TestingConfig(Config):
+    """Configurations for Testing, with a separate test database and cheap password hashing."""
+
+    TESTING = True
+    DEBUG = True
+    SECRET = TESTING_SECRET
+    BCRYPT_LOG_ROUNDS = 4
+
+    @property
+    def SQLALCHEMY_DATABASE_URI(self) -> str | None:
+        """The test database, from TEST_DATABASE_URL (set by the test suite when not given)."""
+        return normalize_database_url(os.getenv("TEST_DATABASE_URL"))
+
+    def validate(self) -> None:
+        """Refuse to test without a database of its own rather than touch another one."""
+        if not self.SQLALCHEMY_DATABASE_URI:
+            raise ConfigError(
+                "TEST_DATABASE_URL is not set. Run the tests with `python manage.py test`, "
+                "which starts a throwaway PostgreSQL when it is not given."
+            )
+
+
+class StagingConfig(Config):
+    """Configurations for Staging."""
+
+    DEBUG = True
+
+
+class ProductionConfig(Config):
+    """Configurations for Production: refuses to start unsafe."""
+
+    DEBUG = False
+    TESTING = False
+
+    def validate(self) -> None:
+        """Require a database, a strong secret and debugging off."""
+        if not self.SQLALCHEMY_DATABASE_URI:
+            raise ConfigError("DATABASE_URL must be set in production.")
+        if len(self.SECRET or "") < MIN_PRODUCTION_SECRET_LENGTH:
+            raise ConfigError(
+                f"SECRET must be set to at least {MIN_PRODUCTION_SECRET_LENGTH} characters in "
+                "production; generate one with: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'"
+            )
+        if get_debug_flag():
+            raise ConfigError("FLASK_DEBUG must not be on in production.")
+
+
+app_config = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "staging": StagingConfig,
+    "production": ProductionConfig,
+}

