@@ -13,6 +13,7 @@ from instance.config import ConfigError, app_config
 __all__ = ["create_app", "db"]
 
 EMBEDDED_DATABASE_FILE = "bucketlist.db"
+MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 log = logging.getLogger(__name__)
 _announced = set()
 
@@ -58,7 +59,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _load_config(app, config_name, overrides)
 
     db.init_app(app)
-    migrate.init_app(app, db)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
     bcrypt.init_app(app)
 
     from app import models  # noqa: F401  (the models must be known to Flask-Migrate)

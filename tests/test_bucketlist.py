@@ -3,7 +3,7 @@
 import json
 import time
 import unittest
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from app import db
 from app.models import Bucketlist, User
@@ -299,7 +299,8 @@ class BucketlistInputTestCase(BaseTestCase):
     def send_both(self, **kwargs):
         """POST and PUT the same body; both responses."""
         post = self.client().post("/bucketlists/", headers=self.headers, **kwargs)
-        put = self.client().put(f"/bucketlists/{self.existing['id']}", headers=self.headers, **kwargs)
+        path = f"/bucketlists/{self.existing['id']}"
+        put = self.client().put(path, headers=self.headers, **kwargs)
         return post, put
 
     def assert_both_rejected(self, status=400, **kwargs):

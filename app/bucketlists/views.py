@@ -26,7 +26,7 @@ def get_own_bucketlist(bucketlist_id: int) -> Bucketlist:
     )
 
 
-@bucketlists_blueprint.post("/bucketlists/")
+@bucketlists_blueprint.post("/bucketlists/", strict_slashes=False)
 @token_required
 def create_bucketlist():
     """Create a bucketlist owned by the caller."""
@@ -39,7 +39,7 @@ def create_bucketlist():
     return response, 201
 
 
-@bucketlists_blueprint.get("/bucketlists/")
+@bucketlists_blueprint.get("/bucketlists/", strict_slashes=False)
 @token_required
 def list_bucketlists():
     """The caller's bucketlists, oldest first."""

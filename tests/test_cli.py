@@ -1,0 +1,175 @@
+"""The command line: manage.py's db and test commands, flask db, and serving with gunicorn."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+from sqlalchemy import create_engine, inspect
+
+from tests.database import ensure_test_database, scratch_database
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SECRET = "cli-test-secret-that-is-longer-than-32-characters"
+
+
+def run(*args, **env):
+    """Run a command in the project root with extra environment; its completed process."""
+    return subprocess.run(
+        args, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def request(url, body=None, token=None, method=None):
+    """(status, JSON body) of an HTTP request to a live server."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+class ManageDbTestCase(unittest.TestCase):
+    """`python manage.py db ...` and `flask db ...` apply the migrations."""
+
+    def tables(self, url):
+        engine = create_engine(url)
+        try:
+            return set(inspect(engine).get_table_names())
+        finally:
+            engine.dispose()
+
+    def test_manage_db_upgrade_check_and_downgrade(self):
+        with scratch_database() as url:
+            env = {"APP_SETTINGS": "development", "DATABASE_URL": url, "SECRET": SECRET}
+            upgrade = run(sys.executable, "manage.py", "db", "upgrade", **env)
+            self.assertEqual(upgrade.returncode, 0, upgrade.stderr)
+            self.assertEqual(self.tables(url), {"alembic_version", "users", "bucketlists"})
+
+            check = run(sys.executable, "manage.py", "db", "check", **env)
+            self.assertEqual(check.returncode, 0, check.stderr)
+            self.assertIn("No new upgrade operations detected", check.stdout + check.stderr)
+
+            downgrade = run(sys.executable, "manage.py", "db", "downgrade", "base", **env)
+            self.assertEqual(downgrade.returncode, 0, downgrade.stderr)
+            self.assertEqual(self.tables(url), {"alembic_version"})
+
+    def test_flask_db_upgrade_works_too(self):
+        with scratch_database() as url:
+            flask = os.path.join(os.path.dirname(sys.executable), "flask")
+            env = {"APP_SETTINGS": "development", "DATABASE_URL": url, "SECRET": SECRET}
+            upgrade = run(flask, "db", "upgrade", **env)
+            self.assertEqual(upgrade.returncode, 0, upgrade.stderr)
+            self.assertIn("users", self.tables(url))
+
+    def test_help_lists_the_tutorial_commands(self):
+        result = run(sys.executable, "manage.py", "--help")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for command in ("db", "test", "run"):
+            self.assertRegex(result.stdout, rf"\n\s+{command}\s")
+
+
+class ManageTestCommandTestCase(unittest.TestCase):
+    """`python manage.py test` reports what CI reads and fails loudly."""
+
+    def test_failures_exit_non_zero_with_the_summary_line(self):
+        result = run(sys.executable, "manage.py", "test", "tests.fixtures.failing",
+                     TEST_DATABASE_URL=ensure_test_database())
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.stdout.strip().splitlines()[-1], "1 passed, 1 failed, 1 skipped")
+        self.assertIn("test_fails", result.stderr)
+
+    def test_running_no_test_is_a_failure(self):
+        result = run(sys.executable, "manage.py", "test", "tests.fixtures",
+                     TEST_DATABASE_URL=ensure_test_database())
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.stdout.strip().splitlines()[-1], "0 passed, 0 failed, 0 skipped")
+
+
+class ServeTestCase(unittest.TestCase):
+    """The service answers over real HTTP: production under gunicorn, development on SQLite."""
+
+    def serve(self, args, env):
+        """Start a server process and wait until it answers; its base URL."""
+        port = free_port()
+        args = [a.replace("{port}", str(port)) for a in args]
+        process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env},
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(self.stop, process)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                self.fail(f"server exited: {process.stderr.read()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return base
+            except OSError:
+                time.sleep(0.1)
+        self.fail("server did not start")
+
+    @staticmethod
+    def stop(process):
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stderr.close()
+
+    def exercise(self, base):
+        """Register, log in, create, list, rename, delete: the whole contract once."""
+        user = {"email": "live@example.com", "password": "live password"}
+        self.assertEqual(request(base + "/auth/register", user)[0], 201)
+        status, body = request(base + "/auth/login", user)
+        self.assertEqual(status, 200)
+        token = body["access_token"]
+        self.assertEqual(request(base + "/bucketlists/")[0], 401)
+        status, created = request(base + "/bucketlists/", {"name": "Live"}, token)
+        self.assertEqual(status, 201)
+        path = f"{base}/bucketlists/{created['id']}"
+        self.assertEqual(request(base + "/bucketlists/", token=token)[1][0]["name"], "Live")
+        self.assertEqual(request(path, {"name": "Renamed"}, token, "PUT")[1]["name"], "Renamed")
+        self.assertEqual(request(path, token=token, method="DELETE")[0], 200)
+        self.assertEqual(request(path, token=token)[0], 404)
+
+    def test_gunicorn_serves_production(self):
+        with scratch_database() as url:
+            env = {"APP_SETTINGS": "production", "DATABASE_URL": url, "SECRET": SECRET,
+                   "BCRYPT_LOG_ROUNDS": "4"}
+            self.assertEqual(run(sys.executable, "manage.py", "db", "upgrade", **env).returncode, 0)
+            gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+            base = self.serve([gunicorn, "--bind", "127.0.0.1:{port}", "--workers", "2",
+                               "run:app"], env)
+            self.exercise(base)
+
+    def test_manage_run_serves_development_on_sqlite(self):
+        with tempfile.TemporaryDirectory() as directory:
+            url = "sqlite:///" + os.path.join(directory, "dev.db")
+            env = {"APP_SETTINGS": "development", "DATABASE_URL": url, "SECRET": SECRET,
+                   "BCRYPT_LOG_ROUNDS": "4"}
+            self.assertEqual(run(sys.executable, "manage.py", "db", "upgrade", **env).returncode, 0)
+            base = self.serve([sys.executable, "manage.py", "run", "--port", "{port}"], env)
+            self.exercise(base)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,158 @@
+"""Configuration: database URLs, the development default, a production that refuses to be unsafe."""
+
+import os
+import unittest
+from unittest import mock
+
+from sqlalchemy import make_url
+
+from app import create_app, db
+from instance.config import ConfigError, normalize_database_url
+from tests.database import scratch_database
+
+STRONG_SECRET = "s" * 32
+CONFIG_VARIABLES = ["DATABASE_URL", "SECRET", "FLASK_DEBUG", "TOKEN_LIFETIME_SECONDS",
+                    "BCRYPT_LOG_ROUNDS"]
+
+
+def environment(**values):
+    """Patch os.environ: the config variables unset, then these values set."""
+    patched = {key: value for key, value in os.environ.items() if key not in CONFIG_VARIABLES}
+    patched.update(values)
+    return mock.patch.dict(os.environ, patched, clear=True)
+
+
+class DatabaseUrlTestCase(unittest.TestCase):
+    """postgres:// and postgresql:// both reach psycopg2."""
+
+    def test_postgres_and_postgresql_schemes_use_psycopg2(self):
+        for url in ["postgres://u:p@db:5432/flask_api", "postgresql://u:p@db:5432/flask_api"]:
+            with self.subTest(url=url):
+                self.assertEqual(
+                    normalize_database_url(url), "postgresql+psycopg2://u:p@db:5432/flask_api"
+                )
+
+    def test_explicit_drivers_and_other_databases_are_kept(self):
+        for url in ["postgresql+psycopg2://localhost/x", "sqlite:////tmp/x.db"]:
+            with self.subTest(url=url):
+                self.assertEqual(normalize_database_url(url), url)
+
+    def test_empty_is_none(self):
+        self.assertIsNone(normalize_database_url(""))
+        self.assertIsNone(normalize_database_url(None))
+
+    def test_a_postgres_url_really_serves_requests(self):
+        with scratch_database() as url:
+            heroku_style = "postgres://" + url.split("://", 1)[1]
+            with environment(DATABASE_URL=heroku_style, SECRET=STRONG_SECRET,
+                             BCRYPT_LOG_ROUNDS="4"):
+                app = create_app("production")
+            self.assertEqual(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).drivername,
+                             "postgresql+psycopg2")
+            with app.app_context():
+                db.create_all()
+            response = app.test_client().post(
+                "/auth/register", json={"email": "pg@example.com", "password": "long enough"}
+            )
+            self.assertEqual(response.status_code, 201)
+            with app.app_context():
+                db.engine.dispose()
+
+
+class ConfigSelectionTestCase(unittest.TestCase):
+    """APP_SETTINGS names and the development defaults."""
+
+    def test_unknown_name_is_refused(self):
+        with self.assertRaisesRegex(ConfigError, "development, testing, staging, production"):
+            create_app("prod")
+
+    def test_development_defaults_to_embedded_sqlite_in_instance(self):
+        with environment():
+            app = create_app("development")
+        self.assertEqual(
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            "sqlite:///" + os.path.join(app.instance_path, "bucketlist.db"),
+        )
+        self.assertTrue(app.instance_path.endswith(os.path.join(os.sep, "instance")))
+
+    def test_development_without_secret_gets_a_random_one(self):
+        with environment():
+            first, second = create_app("development"), create_app("development")
+        self.assertGreaterEqual(len(first.config["SECRET"]), 32)
+        self.assertNotEqual(first.config["SECRET"], second.config["SECRET"])
+
+    def test_development_uses_database_url_when_given(self):
+        with environment(DATABASE_URL="postgresql://localhost/flask_api"):
+            app = create_app("development")
+        self.assertEqual(
+            app.config["SQLALCHEMY_DATABASE_URI"], "postgresql+psycopg2://localhost/flask_api"
+        )
+
+    def test_staging_needs_database_url(self):
+        with environment(SECRET=STRONG_SECRET), self.assertRaisesRegex(ConfigError, "DATABASE_URL"):
+            create_app("staging")
+
+    def test_token_lifetime_and_rounds_come_from_the_environment(self):
+        with environment(TOKEN_LIFETIME_SECONDS="60", BCRYPT_LOG_ROUNDS="5"):
+            app = create_app("development")
+        self.assertEqual((app.config["TOKEN_LIFETIME_SECONDS"], app.config["BCRYPT_LOG_ROUNDS"]),
+                         (60, 5))
+
+    def test_token_lifetime_defaults_to_five_minutes(self):
+        with environment():
+            self.assertEqual(create_app("development").config["TOKEN_LIFETIME_SECONDS"], 300)
+
+    def test_bad_numbers_are_refused(self):
+        for name, value in [("TOKEN_LIFETIME_SECONDS", "five"), ("TOKEN_LIFETIME_SECONDS", "0"),
+                            ("BCRYPT_LOG_ROUNDS", "3")]:
+            with (
+                self.subTest(name=name, value=value),
+                environment(**{name: value}),
+                self.assertRaisesRegex(ConfigError, name),
+            ):
+                create_app("development")
+
+    def test_testing_uses_cheap_hashing_and_its_own_database(self):
+        app = create_app("testing")
+        self.assertEqual(app.config["BCRYPT_LOG_ROUNDS"], 4)
+        self.assertTrue(app.config["TESTING"])
+        self.assertEqual(
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            normalize_database_url(os.environ["TEST_DATABASE_URL"]),
+        )
+
+
+class ProductionConfigTestCase(unittest.TestCase):
+    """Production starts only with a database, a strong secret and debugging off."""
+
+    def test_refuses_without_database_url(self):
+        with environment(SECRET=STRONG_SECRET), self.assertRaisesRegex(ConfigError, "DATABASE_URL"):
+            create_app("production")
+
+    def test_refuses_without_secret_or_with_a_short_one(self):
+        for secret in [None, "", "s" * 31]:
+            values = {"DATABASE_URL": "postgresql://localhost/x"}
+            if secret is not None:
+                values["SECRET"] = secret
+            with (
+                self.subTest(secret=secret),
+                environment(**values),
+                self.assertRaisesRegex(ConfigError, "SECRET"),
+            ):
+                create_app("production")
+
+    def test_refuses_flask_debug(self):
+        with environment(DATABASE_URL="postgresql://localhost/x", SECRET=STRONG_SECRET,
+                         FLASK_DEBUG="1"), self.assertRaisesRegex(ConfigError, "FLASK_DEBUG"):
+            create_app("production")
+
+    def test_starts_when_safe_with_debug_off(self):
+        with environment(DATABASE_URL="postgresql://localhost/x", SECRET=STRONG_SECRET):
+            app = create_app("production")
+        self.assertFalse(app.debug)
+        self.assertFalse(app.testing)
+        self.assertEqual(app.config["SECRET"], STRONG_SECRET)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,111 @@
+"""Every error, from every layer, is JSON `{"message": ...}`: never HTML, never a traceback."""
+
+import unittest
+
+from app import create_app
+from app.models import Bucketlist, User
+from tests.base import BaseTestCase
+
+
+class ErrorShapeTestCase(BaseTestCase):
+    """404, 405, 413, 415, 400 for malformed bodies, and 500."""
+
+    def setUp(self):
+        super().setUp()
+        self.token = self.get_token()
+        self.headers = self.auth_header(self.token)
+
+    def test_unknown_url_is_json_404(self):
+        for path in ["/", "/nope", "/bucketlists/1/", "/auth/", "/auth/register/"]:
+            with self.subTest(path=path):
+                self.assert_error(self.client().get(path), 404)
+
+    def test_wrong_method_is_json_405_with_allow(self):
+        res = self.client().delete("/auth/login")
+        self.assert_error(res, 405)
+        self.assertEqual(set(res.headers["Allow"].split(", ")), {"POST", "OPTIONS"})
+
+    def test_collection_answers_without_its_trailing_slash_too(self):
+        res = self.client().post("/bucketlists", headers=self.headers, json={"name": "no slash"})
+        self.assertEqual(res.status_code, 201)
+        res = self.client().get("/bucketlists", headers=self.headers)
+        self.assertEqual((res.status_code, len(res.get_json())), (200, 1))
+
+    def test_body_over_one_mebibyte_is_413_and_nothing_is_stored(self):
+        for path, headers in [("/auth/register", {}), ("/bucketlists/", self.headers)]:
+            with self.subTest(path=path):
+                res = self.client().post(
+                    path, headers=headers, data=b"{" + b" " * (1024 * 1024) + b"}",
+                    content_type="application/json",
+                )
+                self.assert_error(res, 413)
+        self.assertEqual((self.count(User), self.count(Bucketlist)), (1, 0))
+
+    def test_other_media_types_are_415(self):
+        for content_type in ["text/plain", "application/xml", "application/octet-stream"]:
+            with self.subTest(content_type=content_type):
+                res = self.client().post(
+                    "/auth/register", data="email=a@example.com", content_type=content_type
+                )
+                body = self.assert_error(res, 415)
+                self.assertIn("application/json", body["message"])
+
+    def test_json_with_charset_and_suffix_types_are_accepted(self):
+        for content_type in ["application/json; charset=utf-8", "application/vnd.api+json"]:
+            with self.subTest(content_type=content_type):
+                res = self.client().post(
+                    "/bucketlists/", headers=self.headers, data='{"name": "typed"}',
+                    content_type=content_type,
+                )
+                self.assertEqual(res.status_code, 201)
+
+    def test_multipart_form_is_accepted(self):
+        res = self.client().post(
+            "/bucketlists/", headers=self.headers, data={"name": "multi"},
+            content_type="multipart/form-data",
+        )
+        self.assertEqual((res.status_code, res.get_json()["name"]), (201, "multi"))
+
+    def test_absurdly_nested_json_is_400(self):
+        for body in ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000]:
+            res = self.client().post(
+                "/bucketlists/", headers=self.headers, data=body, content_type="application/json"
+            )
+            self.assert_error(res, 400)
+
+    def test_invalid_utf8_is_400(self):
+        res = self.client().post(
+            "/bucketlists/", headers=self.headers, data=b'{"name": "\xff\xfe"}',
+            content_type="application/json",
+        )
+        self.assert_error(res, 400, "Malformed JSON in the request body.")
+
+    def test_huge_numbers_are_400_not_500(self):
+        res = self.client().post(
+            "/bucketlists/", headers=self.headers, data='{"name": ' + "9" * 5000 + "}",
+            content_type="application/json",
+        )
+        self.assert_error(res, 400)
+
+    def test_validation_errors_name_each_field(self):
+        res = self.client().post("/auth/register", json={"email": "bad", "password": "short"})
+        body = self.assert_error(res, 400)
+        self.assertEqual(set(body["errors"]), {"email", "password"})
+        self.assertIn("email", body["message"])
+        self.assertIn("password", body["message"])
+
+    def test_unexpected_exception_is_json_500_without_traceback(self):
+        def explode():
+            raise RuntimeError("secret internals")
+
+        app = create_app(config_name="testing")
+        app.add_url_rule("/explode", "explode", explode)
+        with self.assertLogs(app.logger, level="ERROR"):
+            res = app.test_client().get("/explode")
+        body = self.assert_error(res, 500)
+        self.assertNotIn("secret internals", res.get_data(as_text=True))
+        self.assertNotIn("Traceback", body["message"])
+
+
+if __name__ == "__main__":
+    unittest.main()
