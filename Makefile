@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make run` serves the API, `make test` passes the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint install install-dev serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+# A .env with a freshly generated SECRET, written once and never overwritten.
+.env:
+	@printf '%s\n' \
+	  '# Written by `make run`; see .env.example for every variable. Never commit this file.' \
+	  'APP_SETTINGS=development' \
+	  "SECRET=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))')" \
+	  '# DATABASE_URL=postgresql://localhost/flask_api' > $@
+	@echo "Wrote .env with a new random SECRET."
+
+run: install .env
+	$(BIN)/python manage.py db upgrade
+	$(BIN)/python manage.py run --host $(HOST) --port $(PORT)
+
+test: install-dev
+	$(BIN)/python manage.py test
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+serve: install
+	APP_SETTINGS=production $(BIN)/gunicorn --bind $(HOST):$(PORT) "run:app"
+
+clean:
+	rm -rf $(VENV) .ruff_cache
