@@ -56,6 +56,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     `overrides` replaces config values after the config class is loaded (tests use it).
     """
     app = Flask(__name__, instance_relative_config=True)
+    app.json.sort_keys = False  # fields in the order the tutorial shows them
     _load_config(app, config_name, overrides)
 
     db.init_app(app)

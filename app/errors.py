@@ -60,6 +60,9 @@ def handle_http_exception(error: HTTPException):
         if key.lower() not in ("content-type", "content-length")
     ]
     message = error.description or error.name
+    if error.code == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        message = f"The request body is too large: the limit is {limit} bytes."
     return error_response(error.code or 500, message, headers=headers)
 
 

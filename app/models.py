@@ -65,6 +65,13 @@ class Bucketlist(db.Model):
     )
     owner: Mapped[User] = relationship(back_populates="bucketlists")
 
+    def __init__(self, **fields) -> None:
+        """A new bucketlist's creation and modification times are the same instant."""
+        now = utcnow()
+        fields.setdefault("date_created", now)
+        fields.setdefault("date_modified", fields["date_created"])
+        super().__init__(**fields)
+
     def rename(self, name: str) -> None:
         """Give the bucketlist a new name; date_modified moves even when the name is the same."""
         self.name = name

@@ -53,7 +53,6 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = 1024 * 1024
-    JSON_SORT_KEYS = False
     # The embedded SQLite default is only for development; other environments need DATABASE_URL.
     ALLOW_EMBEDDED_DATABASE = False
 

@@ -134,6 +134,14 @@ class BucketlistContractTestCase(BaseTestCase):
         self.assertEqual(body["name"], "Ski")
         self.assertEqual(body["created_by"], 1)
         self.assertEqual(res.headers["Location"], f"/bucketlists/{body['id']}")
+        self.assertEqual(body["date_created"], body["date_modified"])
+
+    def test_fields_come_in_the_tutorials_order(self):
+        res = self.client().post("/bucketlists/", headers=self.headers, json={"name": "Ordered"})
+        self.assertEqual(
+            list(json.loads(res.data)),
+            ["id", "name", "date_created", "date_modified", "created_by"],
+        )
 
     def test_created_bucketlist_is_stored_for_its_owner(self):
         body = self.create_bucketlist(self.token, "Stored")

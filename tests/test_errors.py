@@ -38,7 +38,8 @@ class ErrorShapeTestCase(BaseTestCase):
                     path, headers=headers, data=b"{" + b" " * (1024 * 1024) + b"}",
                     content_type="application/json",
                 )
-                self.assert_error(res, 413)
+                body = self.assert_error(res, 413)
+                self.assertIn("1048576 bytes", body["message"])
         self.assertEqual((self.count(User), self.count(Bucketlist)), (1, 0))
 
     def test_other_media_types_are_415(self):
