@@ -2,6 +2,7 @@
 
 from flask import Flask, current_app, jsonify
 from marshmallow import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -66,6 +67,13 @@ def handle_http_exception(error: HTTPException):
     return error_response(error.code or 500, message, headers=headers)
 
 
+def handle_database_unavailable(error: Exception):
+    """The database cannot be reached (or gave up on the statement): 503, try again later."""
+    current_app.logger.error("Database unavailable: %s", error)
+    message = "The database is unavailable. Please try again shortly."
+    return error_response(503, message, headers=[("Retry-After", "5")])
+
+
 def handle_unexpected_error(error: Exception):
     """Log anything unexpected and answer 500 without a traceback."""
     current_app.logger.exception("Unhandled error: %s", error)
@@ -77,4 +85,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(APIError, handle_api_error)
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected_error)

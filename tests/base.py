@@ -1,6 +1,7 @@
 """The base TestCase: a fresh app on the testing config and empty tables for every test."""
 
 import json
+import socket
 import unittest
 
 from sqlalchemy import func, select, text
@@ -13,6 +14,13 @@ ensure_test_database()
 DEFAULT_EMAIL = "test@example.com"
 DEFAULT_PASSWORD = "test1234"
 _schema_ready_for = set()
+
+
+def free_port() -> int:
+    """A TCP port on the loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def reset_database() -> None:

@@ -13,6 +13,7 @@ import urllib.request
 
 from sqlalchemy import create_engine, inspect
 
+from tests.base import free_port
 from tests.database import ensure_test_database, scratch_database
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -24,12 +25,6 @@ def run(*args, **env):
     return subprocess.run(
         args, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def request(url, body=None, token=None, method=None):

@@ -4,7 +4,7 @@ import unittest
 
 from app import create_app
 from app.models import Bucketlist, User
-from tests.base import BaseTestCase
+from tests.base import BaseTestCase, free_port
 
 
 class ErrorShapeTestCase(BaseTestCase):
@@ -106,6 +106,18 @@ class ErrorShapeTestCase(BaseTestCase):
         body = self.assert_error(res, 500)
         self.assertNotIn("secret internals", res.get_data(as_text=True))
         self.assertNotIn("Traceback", body["message"])
+
+    def test_unreachable_database_is_json_503(self):
+        port = free_port()  # nothing listens there
+        app = create_app("testing", overrides={
+            "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg2://nobody@127.0.0.1:{port}/none"
+        })
+        with self.assertLogs(app.logger, level="ERROR"):
+            res = app.test_client().post(
+                "/auth/login", json={"email": "a@example.com", "password": "whatever"}
+            )
+        self.assert_error(res, 503, "The database is unavailable. Please try again shortly.")
+        self.assertEqual(res.headers["Retry-After"], "5")
 
 
 if __name__ == "__main__":
