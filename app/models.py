@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import bcrypt, db
@@ -22,6 +22,9 @@ class User(db.Model):
     """A registered user, identified by an e-mail address stored in lower case."""
 
     __tablename__ = "users"
+    # E-mails are stored in lower case, so the unique constraint ignores case; the database holds
+    # every writer to that, not only this app.
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(256), unique=True)

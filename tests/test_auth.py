@@ -6,6 +6,7 @@ import unittest
 from unittest import mock
 
 import bcrypt as bcrypt_lib
+from sqlalchemy.exc import IntegrityError
 
 from app import db
 from app.models import User
@@ -84,6 +85,12 @@ class RegistrationTestCase(BaseTestCase):
         self.register_json({"email": "  Mixed.Case@Example.COM ", "password": "long enough"})
         with self.app.app_context():
             self.assertEqual(db.session.scalar(db.select(User.email)), "mixed.case@example.com")
+
+    def test_database_refuses_an_email_that_is_not_lower_case(self):
+        with self.app.app_context(), self.assertRaises(IntegrityError):
+            db.session.execute(
+                db.insert(User).values(email="Upper@example.com", password_hash="x")
+            )
 
     def test_same_email_in_other_case_is_already_registered(self):
         self.assertEqual(self.register_user("case@example.com").status_code, 201)

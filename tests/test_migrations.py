@@ -49,6 +49,8 @@ class MigrationTestCase(unittest.TestCase):
             self.assertEqual(foreign_key["options"].get("ondelete"), "CASCADE")
             unique = inspector.get_unique_constraints("users")
             self.assertEqual([c["column_names"] for c in unique], [["email"]])
+            checks = {c["name"]: c["sqltext"] for c in inspector.get_check_constraints("users")}
+            self.assertIn("lower(email", checks["ck_users_email_lower_case"])
 
             flask_migrate.downgrade(revision="base")
             self.assertEqual(inspect(db.engine).get_table_names(), ["alembic_version"])
