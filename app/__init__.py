@@ -38,9 +38,11 @@ def _load_config(app: Flask, config_name: str | None, overrides: dict | None) ->
     app.config.from_object(config)
     app.config.update(overrides or {})
 
+    defaults_allowed = app.config["DEVELOPMENT_DEFAULTS"]
+    for key, variable in [("SQLALCHEMY_DATABASE_URI", "DATABASE_URL"), ("SECRET", "SECRET")]:
+        if not app.config.get(key) and not defaults_allowed:
+            raise ConfigError(f"{variable} must be set for the {config_name!r} configuration.")
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        if not app.config["ALLOW_EMBEDDED_DATABASE"]:
-            raise ConfigError(f"DATABASE_URL must be set for the {config_name!r} configuration.")
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, EMBEDDED_DATABASE_FILE)
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + path

@@ -53,8 +53,9 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = 1024 * 1024
-    # The embedded SQLite default is only for development; other environments need DATABASE_URL.
-    ALLOW_EMBEDDED_DATABASE = False
+    # Only development may fall back to an embedded SQLite database and a random per-process SECRET;
+    # every other environment must be given DATABASE_URL and SECRET.
+    DEVELOPMENT_DEFAULTS = False
 
     @property
     def SECRET(self) -> str | None:
@@ -89,7 +90,7 @@ class DevelopmentConfig(Config):
     """Configurations for Development."""
 
     DEBUG = True
-    ALLOW_EMBEDDED_DATABASE = True
+    DEVELOPMENT_DEFAULTS = True
 
 
 class TestingConfig(Config):

@@ -1,1 +1,1 @@
-"""The test suite: `python manage.py test` (or `python -m pytest`) runs it on a real PostgreSQL."""
+"""The test suite: `python manage.py test` runs it on a real PostgreSQL."""

@@ -92,6 +92,13 @@ class ConfigSelectionTestCase(unittest.TestCase):
         with environment(SECRET=STRONG_SECRET), self.assertRaisesRegex(ConfigError, "DATABASE_URL"):
             create_app("staging")
 
+    def test_staging_needs_a_secret(self):
+        with (
+            environment(DATABASE_URL="postgresql://localhost/x"),
+            self.assertRaisesRegex(ConfigError, "SECRET must be set for the 'staging'"),
+        ):
+            create_app("staging")
+
     def test_token_lifetime_and_rounds_come_from_the_environment(self):
         with environment(TOKEN_LIFETIME_SECONDS="60", BCRYPT_LOG_ROUNDS="5"):
             app = create_app("development")
