@@ -9,11 +9,14 @@ from werkzeug.exceptions import HTTPException
 class APIError(Exception):
     """An error with an HTTP status and a message meant for the client."""
 
-    def __init__(self, status: int, message: str, errors: dict | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, errors: dict | None = None, headers: dict | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = errors
+        self.headers = headers
 
 
 def error_response(status: int, message: str, errors: dict | None = None, headers=None):
@@ -43,7 +46,7 @@ def _first_messages(errors: dict, prefix: str = "") -> list[str]:
 
 def handle_api_error(error: APIError):
     """Render an APIError raised by the app."""
-    return error_response(error.status, error.message, error.errors)
+    return error_response(error.status, error.message, error.errors, error.headers)
 
 
 def handle_validation_error(error: ValidationError):

@@ -49,6 +49,7 @@ class TokenTestCase(BaseTestCase):
     def assert_refused(self, headers, message=None, owner_remains=True):
         for response in self.call_all(headers):
             self.assert_error(response, 401, message)
+            self.assertTrue(response.headers["WWW-Authenticate"].startswith("Bearer"))
         if not owner_remains:
             return
         res = self.client().get("/bucketlists/1", headers=self.auth_header(self.token))
@@ -137,6 +138,12 @@ class TokenTestCase(BaseTestCase):
     def test_token_signed_with_another_apps_secret_is_401(self):
         token = make_token(valid_claims(), secret="x" * 64)
         self.assert_refused(self.auth_header(token), INVALID)
+
+    def test_challenge_says_whether_the_token_was_missing_or_invalid(self):
+        missing = self.client().get("/bucketlists/")
+        self.assertEqual(missing.headers["WWW-Authenticate"], "Bearer")
+        invalid = self.client().get("/bucketlists/", headers=self.auth_header("x.y.z"))
+        self.assertEqual(invalid.headers["WWW-Authenticate"], 'Bearer error="invalid_token"')
 
     def test_401_carries_no_token_data(self):
         res = self.client().get("/bucketlists/")

@@ -4,7 +4,7 @@ import functools
 
 from flask import g, request
 
-from app.auth.tokens import INVALID_MESSAGE, decode_token
+from app.auth.tokens import decode_token, invalid_token
 from app.errors import APIError
 from app.extensions import db
 from app.models import User
@@ -16,10 +16,10 @@ def authenticated_user() -> User:
     """The user named by the `Authorization: Bearer <token>` header (the scheme in any case)."""
     authorization = request.authorization
     if authorization is None or authorization.type != "bearer" or not authorization.token:
-        raise APIError(401, MISSING_MESSAGE)
+        raise APIError(401, MISSING_MESSAGE, headers={"WWW-Authenticate": "Bearer"})
     user = db.session.get(User, decode_token(authorization.token))
     if user is None:
-        raise APIError(401, INVALID_MESSAGE)
+        raise invalid_token()
     return user
 
 

@@ -13,6 +13,13 @@ ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["sub", "iat", "exp"]
 EXPIRED_MESSAGE = "Expired token. Please login to get a new token"
 INVALID_MESSAGE = "Invalid token. Please register or login"
+# RFC 6750: a 401 for a bearer token says so, and why.
+INVALID_TOKEN_CHALLENGE = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+def invalid_token(message: str = INVALID_MESSAGE) -> APIError:
+    """The 401 for a token that is not to be trusted."""
+    return APIError(401, message, headers=INVALID_TOKEN_CHALLENGE)
 
 
 def generate_token(user_id: int) -> str:
@@ -36,10 +43,10 @@ def decode_token(token: str) -> int:
             options={"require": REQUIRED_CLAIMS},
         )
     except jwt.ExpiredSignatureError:
-        raise APIError(401, EXPIRED_MESSAGE) from None
+        raise invalid_token(EXPIRED_MESSAGE) from None
     except jwt.InvalidTokenError:
-        raise APIError(401, INVALID_MESSAGE) from None
+        raise invalid_token() from None
     subject = payload["sub"]
     if not subject.isascii() or not subject.isdigit() or not 0 < int(subject) <= MAX_ID:
-        raise APIError(401, INVALID_MESSAGE)
+        raise invalid_token()
     return int(subject)
