@@ -1,17 +1,29 @@
-"""Marshmallow fields shared by the request and response schemas."""
+"""Marshmallow fields shared by the request and response schemas.
+
+The rules a field enforces are also written into its OpenAPI description (`pattern`), so that the
+published contract and the validation cannot drift apart.
+"""
+
+import re
 
 from marshmallow import ValidationError, fields
 
 from app.timestamps import as_utc
 
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+NOT_BLANK_PATTERN = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+
 
 class Text(fields.String):
     """A string that PostgreSQL can store: no NUL characters, no lone surrogates.
 
-    With `strip=True` surrounding white space is removed before the validators run.
+    With `strip=True` the value must hold something besides white space, and surrounding white space
+    is removed once it has been validated (so length limits apply to the text as sent).
     """
 
     def __init__(self, *args, strip: bool = False, **kwargs) -> None:
+        metadata = kwargs.setdefault("metadata", {})
+        metadata.setdefault("pattern", NOT_BLANK_PATTERN if strip else NO_NUL_PATTERN)
         super().__init__(*args, **kwargs)
         self.strip = strip
 
@@ -23,14 +35,22 @@ class Text(fields.String):
             text.encode("utf-8")
         except UnicodeEncodeError:
             raise ValidationError("Must be valid Unicode text.") from None
-        return text.strip() if self.strip else text
+        if self.strip and not re.search(r"\S", text):
+            raise ValidationError("Must not be empty or only white space.")
+        return text
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        """Validate the text as sent, then strip it if asked to."""
+        result = super().deserialize(value, attr, data, **kwargs)
+        return result.strip() if self.strip and isinstance(result, str) else result
 
 
 class Email(Text):
-    """An e-mail address, trimmed and lower-cased so that comparisons ignore case."""
+    """An e-mail address, lower-cased so that comparisons ignore case."""
 
     def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, strip=True, **kwargs)
+        kwargs.setdefault("metadata", {}).setdefault("format", "email")
+        super().__init__(*args, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         return super()._deserialize(value, attr, data, **kwargs).lower()

@@ -347,6 +347,15 @@ class BucketlistInputTestCase(BaseTestCase):
         body = self.assert_both_rejected(json={"name": "n" * 256})
         self.assertIn("255", body["message"])
 
+    def test_length_limit_applies_to_the_name_as_sent(self):
+        body = self.assert_both_rejected(json={"name": " " * 10 + "n" * 250})
+        self.assertIn("255", body["message"])
+
+    def test_names_of_unicode_white_space_only_are_rejected(self):
+        for name in ["\u00a0", "\u2003\u3000", "\x1f", "\u2028"]:
+            with self.subTest(name=name):
+                self.assert_both_rejected(json={"name": name})
+
     def test_wrong_types_are_rejected(self):
         for name in [123, 1.5, True, None, [], ["a"], {"a": 1}]:
             with self.subTest(name=name):

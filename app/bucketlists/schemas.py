@@ -8,7 +8,7 @@ MAX_NAME_LENGTH = 255
 
 
 class BucketlistInputSchema(Schema):
-    """`{name}` for creating or renaming a bucketlist: 1 to 255 characters once trimmed."""
+    """`{name}` for creating or renaming a bucketlist: up to 255 characters, not blank; trimmed."""
 
     class Meta:
         unknown = EXCLUDE
@@ -17,9 +17,7 @@ class BucketlistInputSchema(Schema):
         required=True,
         strip=True,
         validate=validate.Length(
-            min=1,
-            max=MAX_NAME_LENGTH,
-            error=f"Must be between 1 and {MAX_NAME_LENGTH} characters once trimmed.",
+            min=1, max=MAX_NAME_LENGTH, error=f"Must be 1 to {MAX_NAME_LENGTH} characters long."
         ),
     )
 
