@@ -6,6 +6,7 @@ import secrets
 
 from flask import Flask
 
+from app import browsable
 from app.errors import register_error_handlers
 from app.extensions import bcrypt, db, migrate
 from instance.config import ConfigError, app_config
@@ -68,8 +69,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     from app import models  # noqa: F401  (the models must be known to Flask-Migrate)
     from app.auth import auth_blueprint
     from app.bucketlists import bucketlists_blueprint
+    from app.docs import docs_blueprint
 
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(bucketlists_blueprint)
+    app.register_blueprint(docs_blueprint)
     register_error_handlers(app)
+    browsable.init_app(app)
     return app

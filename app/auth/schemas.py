@@ -1,6 +1,6 @@
 """Request bodies of the auth endpoints."""
 
-from marshmallow import EXCLUDE, Schema, ValidationError, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from app.fields import Email, Text
 from app.models import password_fits_bcrypt
@@ -48,3 +48,10 @@ class LoginSchema(Schema):
 
     email = Email(required=True, validate=validate.Length(max=MAX_EMAIL_LENGTH))
     password = Text(required=True, load_only=True)
+
+
+class TokenSchema(Schema):
+    """The answer to a successful login."""
+
+    message = fields.String(required=True)
+    access_token = fields.String(required=True, metadata={"description": "JWT for Authorization"})

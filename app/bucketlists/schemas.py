@@ -25,8 +25,8 @@ class BucketlistInputSchema(Schema):
 class BucketlistSchema(Schema):
     """A bucketlist as the API shows it."""
 
-    id = fields.Integer()
-    name = fields.String()
-    date_created = UTCDateTime()
-    date_modified = UTCDateTime()
-    created_by = fields.Integer()
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    date_created = UTCDateTime(required=True)
+    date_modified = UTCDateTime(required=True)
+    created_by = fields.Integer(required=True, metadata={"description": "the owner's user id"})

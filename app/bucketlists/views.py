@@ -7,11 +7,14 @@ from app.bucketlists import bucketlists_blueprint
 from app.bucketlists.schemas import BucketlistInputSchema, BucketlistSchema
 from app.extensions import db
 from app.models import MAX_ID, Bucketlist
+from app.openapi import documented
 from app.request_body import request_data
+from app.schemas import MessageSchema
 
 input_schema = BucketlistInputSchema()
 output_schema = BucketlistSchema()
 NOT_FOUND_MESSAGE = "Bucketlist not found."
+TAGS = ["bucketlists"]
 
 
 def get_own_bucketlist(bucketlist_id: int) -> Bucketlist:
@@ -27,6 +30,7 @@ def get_own_bucketlist(bucketlist_id: int) -> Bucketlist:
 
 
 @bucketlists_blueprint.post("/bucketlists/", strict_slashes=False)
+@documented(body=BucketlistInputSchema, responses={201: BucketlistSchema}, auth=True, tags=TAGS)
 @token_required
 def create_bucketlist():
     """Create a bucketlist owned by the caller."""
@@ -40,6 +44,7 @@ def create_bucketlist():
 
 
 @bucketlists_blueprint.get("/bucketlists/", strict_slashes=False)
+@documented(responses={200: BucketlistSchema(many=True)}, auth=True, tags=TAGS)
 @token_required
 def list_bucketlists():
     """The caller's bucketlists, oldest first."""
@@ -50,6 +55,7 @@ def list_bucketlists():
 
 
 @bucketlists_blueprint.get("/bucketlists/<int:bucketlist_id>")
+@documented(responses={200: BucketlistSchema}, auth=True, tags=TAGS)
 @token_required
 def get_bucketlist(bucketlist_id: int):
     """One of the caller's bucketlists."""
@@ -57,6 +63,7 @@ def get_bucketlist(bucketlist_id: int):
 
 
 @bucketlists_blueprint.put("/bucketlists/<int:bucketlist_id>")
+@documented(body=BucketlistInputSchema, responses={200: BucketlistSchema}, auth=True, tags=TAGS)
 @token_required
 def update_bucketlist(bucketlist_id: int):
     """Rename one of the caller's bucketlists."""
@@ -68,6 +75,7 @@ def update_bucketlist(bucketlist_id: int):
 
 
 @bucketlists_blueprint.delete("/bucketlists/<int:bucketlist_id>")
+@documented(responses={200: ("Deleted", MessageSchema)}, auth=True, tags=TAGS)
 @token_required
 def delete_bucketlist(bucketlist_id: int):
     """Delete one of the caller's bucketlists."""

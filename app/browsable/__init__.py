@@ -1,0 +1,105 @@
+"""The browsable API: a browser asking for an API URL gets an HTML page around the same JSON.
+
+Only a client that prefers `text/html` to `application/json` (a browser) gets the page, and
+`?format=json` forces JSON; every other client gets exactly the JSON response. The page's forms
+come from the same schemas that validate the requests, and its script keeps a bearer token for the
+tab so that it can call every route.
+"""
+
+import json
+
+from flask import Flask, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from app.openapi import Operation
+
+BROWSABLE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+FORM_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def wants_html() -> bool:
+    """Whether the client prefers an HTML page to JSON (and did not ask for ?format=json)."""
+    if request.args.get("format") == "json":
+        return False
+    accept = request.accept_mimetypes
+    return accept["text/html"] > accept["application/json"]
+
+
+def _view_for(path: str, method: str):
+    """The view that answers `method path`, or None."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        endpoint, _ = adapter.match(path, method=method)
+    except HTTPException:
+        return None
+    return current_app.view_functions.get(endpoint)
+
+
+def _title(view) -> tuple[str, str]:
+    """A view's name and its docstring's first line."""
+    name = view.__name__.replace("_", " ").capitalize()
+    summary = (view.__doc__ or "").strip().splitlines()
+    return name, summary[0] if summary else ""
+
+
+def _forms(path: str) -> list[dict]:
+    """One form per method this URL allows besides GET, with the fields of its body schema."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = adapter.allowed_methods(path)
+    forms = []
+    for method in FORM_METHODS:
+        if method not in allowed:
+            continue
+        view = _view_for(path, method)
+        operation: Operation | None = getattr(view, "operation", None)
+        body = operation.body if operation else None
+        fields = [name for name, f in body().fields.items() if not f.dump_only] if body else []
+        forms.append({"method": method, "fields": fields, "summary": _title(view)[1]})
+    return forms
+
+
+def render_page(response):
+    """Wrap a JSON response in the browsable HTML page (same status and headers)."""
+    body = json.loads(response.get_data(as_text=True) or "null")
+    view = _view_for(request.path, request.method)
+    name, description = _title(view) if view else (response.status, "")
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+    page = {
+        "method": request.method,
+        "path": request.path,
+        "query": request.query_string.decode("latin-1"),
+        "status": response.status_code,
+        "status_text": response.status,
+        "headers": headers,
+        "body": body,
+    }
+    html = render_template(
+        "browsable.html",
+        name=name,
+        description=description,
+        page=page,
+        pretty_body=json.dumps(body, indent=2, ensure_ascii=False),
+        forms=_forms(request.path),
+    )
+    response.set_data(html)
+    response.mimetype = "text/html"
+    response.headers["Content-Security-Policy"] = BROWSABLE_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def negotiate(response):
+    """After every request: turn JSON into the browsable page for browsers; vary on Accept."""
+    if response.mimetype == "application/json":
+        response.vary.add("Accept")
+        if wants_html() and not response.direct_passthrough:
+            return render_page(response)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Install content negotiation on the app."""
+    app.after_request(negotiate)

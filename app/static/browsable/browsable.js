@@ -1,0 +1,165 @@
+// The browsable API's behaviour: log in once per tab, then send every request with the token.
+// Everything from the data is put on the page as text (textContent), never as HTML.
+"use strict";
+
+(function () {
+  const TOKEN_KEY = "bucketlist-api-token";
+  const EMAIL_KEY = "bucketlist-api-email";
+  const page = JSON.parse(document.getElementById("page-data").textContent);
+  const requestUrl = page.path + (page.query ? "?" + page.query : "");
+
+  function token() {
+    return sessionStorage.getItem(TOKEN_KEY);
+  }
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function isLink(value) {
+    return typeof value === "string" && /^(\/(?!\/)|https?:\/\/)/.test(value);
+  }
+
+  // Pretty-printed JSON as DOM nodes; URLs, and the ids of a collection's items, are links.
+  function renderJson(value, indent, key) {
+    const fragment = document.createDocumentFragment();
+    const pad = "  ".repeat(indent);
+    if (Array.isArray(value)) {
+      if (value.length === 0) { fragment.append("[]"); return fragment; }
+      fragment.append("[\n");
+      value.forEach(function (item, index) {
+        fragment.append(pad + "  ", renderJson(item, indent + 1, null, true));
+        fragment.append(index < value.length - 1 ? ",\n" : "\n");
+      });
+      fragment.append(pad + "]");
+    } else if (value !== null && typeof value === "object") {
+      const keys = Object.keys(value);
+      if (keys.length === 0) { fragment.append("{}"); return fragment; }
+      fragment.append("{\n");
+      keys.forEach(function (name, index) {
+        fragment.append(pad + "  ", element("span", "json-key", JSON.stringify(name)), ": ");
+        fragment.append(renderJson(value[name], indent + 1, name));
+        fragment.append(index < keys.length - 1 ? ",\n" : "\n");
+      });
+      fragment.append(pad + "}");
+    } else if (isLink(value)) {
+      const link = element("a", "json-string", JSON.stringify(value));
+      link.href = value;
+      fragment.append(link);
+    } else if (key === "id" && Number.isInteger(value) && collectionPath()) {
+      const link = element("a", "json-number", String(value));
+      link.href = collectionPath() + value;
+      fragment.append(link);
+    } else {
+      const kind = value === null ? "null" : typeof value;
+      fragment.append(element("span", "json-" + kind, JSON.stringify(value)));
+    }
+    return fragment;
+  }
+
+  function collectionPath() {
+    return page.path.endsWith("/") && Array.isArray(shown.body) ? page.path : null;
+  }
+
+  let shown = page;
+
+  function showResponse(method, url, status, statusText, headers, body) {
+    shown = { body: body };
+    document.getElementById("request-line").textContent = method + " " + url;
+    const head = document.getElementById("response-head");
+    head.replaceChildren(element("b", null, "HTTP " + status + " " + statusText), "\n");
+    headers.forEach(function (pair) {
+      head.append(element("span", "header-name", pair[0] + ":"), " " + pair[1] + "\n");
+    });
+    document.getElementById("response-body").replaceChildren(renderJson(body, 0, null));
+    prefillForms(body);
+  }
+
+  function prefillForms(body) {
+    if (body === null || typeof body !== "object" || Array.isArray(body)) return;
+    document.querySelectorAll(".method-form[data-method=PUT] input[data-field]").forEach(
+      function (input) {
+        const value = body[input.dataset.field];
+        if (value !== undefined && value !== null) input.value = String(value);
+      }
+    );
+  }
+
+  async function send(method, url, contentType, payload) {
+    const headers = { Accept: "application/json" };
+    if (token()) headers.Authorization = "Bearer " + token();
+    let body;
+    if (payload !== undefined) {
+      headers["Content-Type"] = contentType;
+      body = contentType === "application/json"
+        ? JSON.stringify(payload)
+        : new URLSearchParams(payload).toString();
+    }
+    const response = await fetch(url, { method: method, headers: headers, body: body });
+    const text = await response.text();
+    let data;
+    try { data = text ? JSON.parse(text) : null; } catch (error) { data = text; }
+    const pairs = [];
+    response.headers.forEach(function (value, name) { pairs.push([name, value]); });
+    showResponse(method, url, response.status, response.statusText, pairs, data);
+    return { status: response.status, body: data };
+  }
+
+  function showSession() {
+    const loggedIn = Boolean(token());
+    document.getElementById("login-form").hidden = loggedIn;
+    document.getElementById("logout").hidden = !loggedIn;
+    const user = document.getElementById("session-user");
+    user.hidden = !loggedIn;
+    user.textContent = loggedIn ? "Logged in as " + (sessionStorage.getItem(EMAIL_KEY) || "") : "";
+  }
+
+  document.getElementById("login-form").addEventListener("submit", async function (event) {
+    event.preventDefault();
+    const form = event.target;
+    const credentials = { email: form.email.value, password: form.password.value };
+    const result = await send("POST", form.getAttribute("action"), "application/json", credentials);
+    if (result.status === 200 && result.body && result.body.access_token) {
+      sessionStorage.setItem(TOKEN_KEY, result.body.access_token);
+      sessionStorage.setItem(EMAIL_KEY, credentials.email);
+      form.reset();
+      showSession();
+      await send("GET", requestUrl);
+    }
+  });
+
+  document.getElementById("logout").addEventListener("click", async function () {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(EMAIL_KEY);
+    showSession();
+    await send("GET", requestUrl);
+  });
+
+  document.getElementById("get-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    send("GET", requestUrl);
+  });
+
+  document.querySelectorAll(".method-form").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const method = form.dataset.method;
+      const inputs = form.querySelectorAll("input[data-field]");
+      if (inputs.length === 0) { send(method, requestUrl); return; }
+      const payload = {};
+      inputs.forEach(function (input) { payload[input.dataset.field] = input.value; });
+      send(method, requestUrl, form.elements["content-type"].value, payload);
+    });
+  });
+
+  showSession();
+  if (token() && page.method === "GET") {
+    send("GET", requestUrl);
+  } else {
+    showResponse(page.method, requestUrl, page.status, page.status_text.replace(/^\d+ /, ""),
+      page.headers, page.body);
+  }
+})();
