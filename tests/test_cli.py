@@ -2,29 +2,16 @@
 
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 import unittest
 import urllib.error
 import urllib.request
 
 from sqlalchemy import create_engine, inspect
 
-from tests.base import free_port
 from tests.database import ensure_test_database, scratch_database
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SECRET = "cli-test-secret-that-is-longer-than-32-characters"
-
-
-def run(*args, **env):
-    """Run a command in the project root with extra environment; its completed process."""
-    return subprocess.run(
-        args, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120
-    )
+from tests.live_server import SECRET, live_api, run, serving
 
 
 def request(url, body=None, token=None, method=None):
@@ -101,35 +88,6 @@ class ManageTestCommandTestCase(unittest.TestCase):
 class ServeTestCase(unittest.TestCase):
     """The service answers over real HTTP: production under gunicorn, development on SQLite."""
 
-    def serve(self, args, env):
-        """Start a server process and wait until it answers; its base URL."""
-        port = free_port()
-        args = [a.replace("{port}", str(port)) for a in args]
-        process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env},
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        self.addCleanup(self.stop, process)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                self.fail(f"server exited: {process.stderr.read()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    return base
-            except OSError:
-                time.sleep(0.1)
-        self.fail("server did not start")
-
-    @staticmethod
-    def stop(process):
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stderr.close()
-
     def exercise(self, base):
         """Register, log in, create, list, rename, delete: the whole contract once."""
         user = {"email": "live@example.com", "password": "live password"}
@@ -147,13 +105,7 @@ class ServeTestCase(unittest.TestCase):
         self.assertEqual(request(path, token=token)[0], 404)
 
     def test_gunicorn_serves_production(self):
-        with scratch_database() as url:
-            env = {"APP_SETTINGS": "production", "DATABASE_URL": url, "SECRET": SECRET,
-                   "BCRYPT_LOG_ROUNDS": "4"}
-            self.assertEqual(run(sys.executable, "manage.py", "db", "upgrade", **env).returncode, 0)
-            gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-            base = self.serve([gunicorn, "--bind", "127.0.0.1:{port}", "--workers", "2",
-                               "run:app"], env)
+        with live_api() as base:
             self.exercise(base)
 
     def test_manage_run_serves_development_on_sqlite(self):
@@ -162,8 +114,8 @@ class ServeTestCase(unittest.TestCase):
             env = {"APP_SETTINGS": "development", "DATABASE_URL": url, "SECRET": SECRET,
                    "BCRYPT_LOG_ROUNDS": "4"}
             self.assertEqual(run(sys.executable, "manage.py", "db", "upgrade", **env).returncode, 0)
-            base = self.serve([sys.executable, "manage.py", "run", "--port", "{port}"], env)
-            self.exercise(base)
+            with serving([sys.executable, "manage.py", "run", "--port", "{port}"], env) as base:
+                self.exercise(base)
 
 
 if __name__ == "__main__":

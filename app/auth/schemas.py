@@ -3,7 +3,7 @@
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from app.fields import Email, Text
-from app.models import password_fits_bcrypt
+from app.models import BCRYPT_MAX_BYTES, password_fits_bcrypt
 
 MIN_PASSWORD_LENGTH = 8
 MAX_EMAIL_LENGTH = 254
@@ -35,6 +35,7 @@ class RegisterSchema(Schema):
                 min=MIN_PASSWORD_LENGTH,
                 error=f"Must be at least {MIN_PASSWORD_LENGTH} characters long.",
             ),
+            validate.Length(max=BCRYPT_MAX_BYTES, error="Must be at most 72 characters long."),
             _fits_bcrypt,
         ],
     )

@@ -1,0 +1,68 @@
+"""Run the service in a real server process for tests that speak HTTP to it."""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+
+from tests.base import free_port
+from tests.database import scratch_database
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SECRET = "live-server-secret-that-is-longer-than-32-characters"
+
+
+def run(*args, **env):
+    """Run a command in the project root with extra environment; its completed process."""
+    return subprocess.run(
+        args, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextlib.contextmanager
+def serving(args: list[str], env: dict):
+    """Start `args` (with {port} filled in), wait until it accepts connections; yield its URL."""
+    port = free_port()
+    args = [arg.replace("{port}", str(port)) for arg in args]
+    process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited: {process.stderr.read()}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start within 30 s")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _stop(process)
+        process.stderr.close()
+
+
+@contextlib.contextmanager
+def live_api(config: str = "production"):
+    """The API under gunicorn on a fresh, migrated PostgreSQL database; yields its base URL."""
+    with scratch_database() as url:
+        env = {"APP_SETTINGS": config, "DATABASE_URL": url, "SECRET": SECRET,
+               "BCRYPT_LOG_ROUNDS": "4"}
+        upgrade = run(sys.executable, "manage.py", "db", "upgrade", **env)
+        if upgrade.returncode != 0:
+            raise RuntimeError(upgrade.stderr)
+        gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+        with serving([gunicorn, "--bind", "127.0.0.1:{port}", "--workers", "2", "run:app"],
+                     env) as base:
+            yield base
