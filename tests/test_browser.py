@@ -1,0 +1,175 @@
+"""The browsable API and /docs in a real headless Chromium, driven by Playwright.
+
+Needs Debian's Chromium (`apt-get install chromium`; `.ci/run` installs it). Without it the tests
+are skipped and say why. Screenshots go to test-output/browser/.
+"""
+
+import json
+import os
+import shutil
+import unittest
+import urllib.request
+
+from tests.live_server import ROOT, live_api
+
+CHROMIUM = os.getenv("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+SCREENSHOTS = os.path.join(ROOT, "test-output", "browser")
+USER = {"email": "browser@example.com", "password": "browser password"}
+TIMEOUT_MS = 15_000
+
+
+def register(base):
+    request = urllib.request.Request(
+        base + "/auth/register", data=json.dumps(USER).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+
+
+def login_token(base) -> str:
+    request = urllib.request.Request(
+        base + "/auth/login", data=json.dumps(USER).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())["access_token"]
+
+
+@unittest.skipUnless(os.path.exists(CHROMIUM),
+                     f"Chromium not found at {CHROMIUM}: install Debian's chromium "
+                     "(apt-get install chromium) to run the headless browser tests")
+class BrowserTestCase(unittest.TestCase):
+    """Log in, create, rename and delete through the pages; use /docs with the network cut off."""
+
+    @classmethod
+    def setUpClass(cls):
+        from playwright.sync_api import expect, sync_playwright
+
+        expect.set_options(timeout=TIMEOUT_MS)
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        cls._server = live_api()
+        cls.base = cls._server.__enter__()
+        register(cls.base)
+        cls._playwright = sync_playwright().start()
+        cls.browser = cls._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls._playwright.stop()
+        cls._server.__exit__(None, None, None)
+
+    def setUp(self):
+        self.context = self.browser.new_context()
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.outside_requests = []
+        self.context.route("**/*", self.local_only)
+        self.page = self.context.new_page()
+        self.dialogs = []
+        self.page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message),
+                                               dialog.dismiss()))
+        self.errors = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def tearDown(self):
+        self.context.close()
+
+    def local_only(self, route):
+        """The network is 'unplugged': only this machine's server answers."""
+        if route.request.url.startswith(self.base):
+            route.continue_()
+        else:
+            self.outside_requests.append(route.request.url)
+            route.abort()
+
+    def screenshot(self, name):
+        path = os.path.join(SCREENSHOTS, f"{name}.png")
+        self.page.screenshot(path=path, full_page=True)
+        return path
+
+    def expect_response(self, status_text, body_text=None):
+        """Wait until the page shows this status line (and this text in the body)."""
+        from playwright.sync_api import expect
+
+        expect(self.page.locator("#response-head b")).to_have_text(f"HTTP {status_text}")
+        if body_text is not None:
+            expect(self.page.locator("#response-body")).to_contain_text(body_text)
+
+    def test_manage_bucketlists_through_the_browsable_pages(self):
+        from playwright.sync_api import expect
+
+        page = self.page
+        page.goto(self.base + "/bucketlists/")
+        self.expect_response("401 UNAUTHORIZED", "Authorization required")
+        self.screenshot("1-logged-out")
+
+        page.fill("#login-form input[name=email]", USER["email"])
+        page.fill("#login-form input[name=password]", USER["password"])
+        page.click("#login-form button")
+        expect(page.locator("#session-user")).to_have_text(f"Logged in as {USER['email']}")
+        self.expect_response("200 OK", "[]")
+
+        evil = "<script>alert(1)</script>"
+        page.fill(".method-form[data-method=POST] input[data-field=name]", evil)
+        page.click(".method-form[data-method=POST] button")
+        self.expect_response("201 CREATED", evil)
+        page.click("#get-form button")
+        self.expect_response("200 OK", evil)
+        self.screenshot("2-created")
+
+        page.click("#response-body a.json-number")
+        page.wait_for_url(self.base + "/bucketlists/1")
+        self.expect_response("200 OK", evil)
+        expect(page.locator(".method-form[data-method=PUT] input[data-field=name]")).to_have_value(evil)
+
+        page.fill(".method-form[data-method=PUT] input[data-field=name]", "Renamed by a form")
+        page.select_option(".method-form[data-method=PUT] select",
+                           "application/x-www-form-urlencoded")
+        page.click(".method-form[data-method=PUT] button")
+        self.expect_response("200 OK", "Renamed by a form")
+        self.screenshot("3-renamed")
+
+        page.click(".method-form[data-method=DELETE] button")
+        self.expect_response("200 OK", "bucketlist 1 deleted")
+        page.click("#get-form button")
+        self.expect_response("404 NOT FOUND", "Bucketlist not found.")
+        self.screenshot("4-deleted")
+
+        page.click("#logout")
+        self.expect_response("401 UNAUTHORIZED")
+        expect(page.locator("#login-form")).to_be_visible()
+
+        self.assertEqual(self.dialogs, [], "a script from the data ran")
+        self.assertEqual(self.errors, [])
+        self.assertEqual(self.outside_requests, [])
+
+    def test_docs_work_offline_and_try_it_out_sends_the_token(self):
+        from playwright.sync_api import expect
+
+        token = login_token(self.base)
+        page = self.page
+        page.goto(self.base + "/docs")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("Bucketlist API")
+
+        page.click(".swagger-ui .btn.authorize")
+        page.fill(".swagger-ui .modal-ux input", token)
+        page.click(".swagger-ui .modal-ux .auth-btn-wrapper .authorize")
+        page.click(".swagger-ui .modal-ux .btn-done")
+
+        operation = page.locator("#operations-bucketlists-bucketlists_list_bucketlists")
+        operation.locator(".opblock-summary").click()
+        operation.locator(".try-out__btn").click()
+        operation.locator(".execute").click()
+        status = operation.locator(".live-responses-table tbody .response-col_status")
+        expect(status.first).to_have_text("200")
+        self.screenshot("5-docs")
+        self.assertEqual(self.outside_requests, [])
+        self.assertEqual(self.errors, [])
+
+
+if __name__ == "__main__":
+    unittest.main()
