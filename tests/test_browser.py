@@ -124,9 +124,10 @@ class BrowserTestCase(unittest.TestCase):
         page.click("#response-body a.json-number")
         page.wait_for_url(self.base + "/bucketlists/1")
         self.expect_response("200 OK", evil)
-        expect(page.locator(".method-form[data-method=PUT] input[data-field=name]")).to_have_value(evil)
+        put_name = page.locator(".method-form[data-method=PUT] input[data-field=name]")
+        expect(put_name).to_have_value(evil)
 
-        page.fill(".method-form[data-method=PUT] input[data-field=name]", "Renamed by a form")
+        put_name.fill("Renamed by a form")
         page.select_option(".method-form[data-method=PUT] select",
                            "application/x-www-form-urlencoded")
         page.click(".method-form[data-method=PUT] button")
