@@ -103,14 +103,24 @@ class BrowserTestCase(unittest.TestCase):
         from playwright.sync_api import expect
 
         page = self.page
+        newcomer = {"email": "newcomer@example.com", "password": "newcomer password"}
         page.goto(self.base + "/bucketlists/")
         self.expect_response("401 UNAUTHORIZED", "Authorization required")
         self.screenshot("1-logged-out")
 
-        page.fill("#login-form input[name=email]", USER["email"])
-        page.fill("#login-form input[name=password]", USER["password"])
+        page.click("nav >> text=register")
+        page.wait_for_url(self.base + "/auth/register")
+        page.fill(".method-form[data-method=POST] input[data-field=email]", newcomer["email"])
+        page.fill(".method-form[data-method=POST] input[data-field=password]", newcomer["password"])
+        page.click(".method-form[data-method=POST] button")
+        self.expect_response("201 CREATED", "You registered successfully.")
+
+        page.click("header .brand")
+        page.wait_for_url(self.base + "/bucketlists/")
+        page.fill("#login-form input[name=email]", newcomer["email"])
+        page.fill("#login-form input[name=password]", newcomer["password"])
         page.click("#login-form button")
-        expect(page.locator("#session-user")).to_have_text(f"Logged in as {USER['email']}")
+        expect(page.locator("#session-user")).to_have_text(f"Logged in as {newcomer['email']}")
         self.expect_response("200 OK", "[]")
 
         evil = "<script>alert(1)</script>"
