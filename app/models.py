@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import bcrypt, db
@@ -56,6 +56,14 @@ class Bucketlist(db.Model):
     """A named list of goals, owned by the user who created it."""
 
     __tablename__ = "bucketlists"
+    # One index per way a user's list is read: by id (and for the foreign key), and sorted by name
+    # or by either date; the id at the end keeps each order total for paging.
+    __table_args__ = (
+        Index("ix_bucketlists_created_by_id", "created_by", "id"),
+        Index("ix_bucketlists_created_by_name", "created_by", "name", "id"),
+        Index("ix_bucketlists_created_by_date_created", "created_by", "date_created", "id"),
+        Index("ix_bucketlists_created_by_date_modified", "created_by", "date_modified", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
@@ -63,10 +71,12 @@ class Bucketlist(db.Model):
     date_modified: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
-    created_by: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     owner: Mapped[User] = relationship(back_populates="bucketlists")
+    items: Mapped[list["Item"]] = relationship(
+        back_populates="bucketlist", order_by="Item.id", cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     def __init__(self, **fields) -> None:
         """A new bucketlist's creation and modification times are the same instant."""
@@ -82,3 +92,58 @@ class Bucketlist(db.Model):
 
     def __repr__(self) -> str:
         return f"<Bucketlist {self.id} {self.name!r}>"
+
+
+class Item(db.Model):
+    """A goal in a bucketlist; `date_done` says when it was last marked done."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        Index("ix_items_bucketlist_id_id", "bucketlist_id", "id"),
+        Index("ix_items_bucketlist_id_name", "bucketlist_id", "name", "id"),
+        Index("ix_items_bucketlist_id_done", "bucketlist_id", "done", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    date_created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    date_modified: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    date_done: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    bucketlist_id: Mapped[int] = mapped_column(ForeignKey("bucketlists.id", ondelete="CASCADE"))
+    bucketlist: Mapped[Bucketlist] = relationship(back_populates="items")
+
+    def __init__(self, **fields) -> None:
+        """A new item: its two times are the same instant, and `date_done` is set if it is done."""
+        now = utcnow()
+        fields.setdefault("date_created", now)
+        fields.setdefault("date_modified", fields["date_created"])
+        fields.setdefault("done", False)
+        super().__init__(**fields)
+        if self.done:
+            self.date_done = self.date_created
+
+    def update(self, name: str | None = None, done: bool | None = None) -> None:
+        """Change what is given; `date_done` is set when the item becomes done, cleared when not."""
+        now = utcnow()
+        if name is not None:
+            self.name = name
+        if done is not None and done != self.done:
+            self.date_done = now if done else None
+        if done is not None:
+            self.done = done
+        self.date_modified = now
+
+    def __repr__(self) -> str:
+        return f"<Item {self.id} {self.name!r}>"
+
+
+class RevokedToken(db.Model):
+    """An access token that was logged out, by its `jti`, kept until it would have expired."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -64,7 +64,7 @@ class ManageDbTestCase(unittest.TestCase):
     def test_help_lists_the_tutorial_commands(self):
         result = run(sys.executable, "manage.py", "--help")
         self.assertEqual(result.returncode, 0, result.stderr)
-        for command in ("db", "test", "run"):
+        for command in ("db", "test", "run", "purge-tokens"):
             self.assertRegex(result.stdout, rf"\n\s+{command}\s")
 
 

@@ -33,25 +33,38 @@ class MigrationTestCase(unittest.TestCase):
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             return compare_metadata(context, db.metadata)
 
+    def check_schema(self):
+        inspector = inspect(db.engine)
+        self.assertEqual(
+            set(inspector.get_table_names()),
+            {"alembic_version", "users", "bucketlists", "items", "revoked_tokens"},
+        )
+        indexes = {index["name"]: index for index in inspector.get_indexes("bucketlists")}
+        self.assertEqual(indexes["ix_bucketlists_created_by_id"]["column_names"],
+                         ["created_by", "id"])
+        self.assertEqual(indexes["ix_bucketlists_created_by_name"]["column_names"],
+                         ["created_by", "name", "id"])
+        item_indexes = {index["name"]: index for index in inspector.get_indexes("items")}
+        self.assertEqual(item_indexes["ix_items_bucketlist_id_id"]["column_names"],
+                         ["bucketlist_id", "id"])
+        for table, referred in [("bucketlists", "users"), ("items", "bucketlists")]:
+            (foreign_key,) = inspector.get_foreign_keys(table)
+            self.assertEqual(foreign_key["referred_table"], referred)
+            self.assertEqual(foreign_key["options"].get("ondelete"), "CASCADE")
+        unique = inspector.get_unique_constraints("users")
+        self.assertEqual([c["column_names"] for c in unique], [["email"]])
+        checks = {c["name"]: c["sqltext"] for c in inspector.get_check_constraints("users")}
+        self.assertIn("lower(email", checks["ck_users_email_lower_case"])
+
     def check_round_trip(self, url):
         app = self.app_on(url)
         with app.app_context():
             flask_migrate.upgrade()
             self.assertEqual(self.differences(), [])
-            inspector = inspect(db.engine)
-            self.assertEqual(
-                set(inspector.get_table_names()), {"alembic_version", "users", "bucketlists"}
-            )
-            indexes = {index["name"]: index for index in inspector.get_indexes("bucketlists")}
-            self.assertEqual(indexes["ix_bucketlists_created_by"]["column_names"], ["created_by"])
-            (foreign_key,) = inspector.get_foreign_keys("bucketlists")
-            self.assertEqual(foreign_key["referred_table"], "users")
-            self.assertEqual(foreign_key["options"].get("ondelete"), "CASCADE")
-            unique = inspector.get_unique_constraints("users")
-            self.assertEqual([c["column_names"] for c in unique], [["email"]])
-            checks = {c["name"]: c["sqltext"] for c in inspector.get_check_constraints("users")}
-            self.assertIn("lower(email", checks["ck_users_email_lower_case"])
+            self.check_schema()
 
+            flask_migrate.downgrade(revision="-1")
+            self.assertNotIn("items", inspect(db.engine).get_table_names())
             flask_migrate.downgrade(revision="base")
             self.assertEqual(inspect(db.engine).get_table_names(), ["alembic_version"])
             flask_migrate.upgrade()

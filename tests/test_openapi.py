@@ -44,7 +44,8 @@ class OpenAPITestCase(BaseTestCase):
                     continue
                 with self.subTest(path=path, method=method):
                     secured = operation.get("security") == [{"bearerAuth": []}]
-                    self.assertEqual(secured, path.startswith("/bucketlists"))
+                    needs_token = path.startswith("/bucketlists") or path == "/auth/logout"
+                    self.assertEqual(secured, needs_token)
                     if secured:
                         self.assertIn("401", operation["responses"])
 

@@ -3,6 +3,7 @@
 import base64
 import json
 import unittest
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import jwt
@@ -26,7 +27,7 @@ def make_token(claims: dict, secret: str = TESTING_SECRET, algorithm: str = "HS2
 def valid_claims(**changes) -> dict:
     """Claims that would be accepted for user 1, with changes (None removes a claim)."""
     now = datetime.now(timezone.utc)
-    claims = {"sub": "1", "iat": now, "exp": now + timedelta(minutes=5)}
+    claims = {"sub": "1", "iat": now, "exp": now + timedelta(minutes=5), "jti": uuid.uuid4().hex}
     claims.update(changes)
     return {key: value for key, value in claims.items() if value is not None}
 
@@ -54,6 +55,18 @@ class TokenTestCase(BaseTestCase):
             return
         res = self.client().get("/bucketlists/1", headers=self.auth_header(self.token))
         self.assertEqual(res.get_json()["name"], "Guarded")
+
+    def test_bad_token_ids_are_401(self):
+        for jti in ["", 12, "j" * 65, None]:
+            with self.subTest(jti=jti):
+                claims = valid_claims()
+                claims["jti"] = jti
+                self.assert_refused(self.auth_header(make_token(claims)), INVALID)
+
+    def test_every_login_gets_a_new_token_id(self):
+        first, second = (jwt.decode(self.login_user().get_json()["access_token"], TESTING_SECRET,
+                                    algorithms=["HS256"])["jti"] for _ in range(2))
+        self.assertNotEqual(first, second)
 
     def test_login_token_is_hs256_with_string_sub_iat_and_exp(self):
         header = jwt.get_unverified_header(self.token)
@@ -110,7 +123,7 @@ class TokenTestCase(BaseTestCase):
                 self.assert_refused(self.auth_header(token), INVALID)
 
     def test_missing_claims_are_401(self):
-        for claim in ["sub", "iat", "exp"]:
+        for claim in ["sub", "iat", "exp", "jti"]:
             with self.subTest(claim=claim):
                 token = make_token(valid_claims(**{claim: None}))
                 self.assert_refused(self.auth_header(token), INVALID)

@@ -4,31 +4,42 @@ import functools
 
 from flask import g, request
 
-from app.auth.tokens import decode_token, invalid_token
+from app.auth.tokens import REVOKED_MESSAGE, AccessToken, decode_token, invalid_token
 from app.errors import APIError
 from app.extensions import db
-from app.models import User
+from app.models import RevokedToken, User
 
 MISSING_MESSAGE = "Authorization required. Send the header 'Authorization: Bearer <access_token>'."
 
 
-def authenticated_user() -> User:
-    """The user named by the `Authorization: Bearer <token>` header (the scheme in any case)."""
+def authenticate_request() -> tuple[User, AccessToken]:
+    """The user and token of the `Authorization: Bearer <token>` header (the scheme in any case).
+
+    One query finds the user and whether the token was revoked (logged out).
+    """
     authorization = request.authorization
     if authorization is None or authorization.type != "bearer" or not authorization.token:
         raise APIError(401, MISSING_MESSAGE, headers={"WWW-Authenticate": "Bearer"})
-    user = db.session.get(User, decode_token(authorization.token))
-    if user is None:
+    token = decode_token(authorization.token)
+    row = db.session.execute(
+        db.select(User, RevokedToken.jti)
+        .outerjoin(RevokedToken, RevokedToken.jti == token.jti)
+        .where(User.id == token.user_id)
+    ).first()
+    if row is None:
         raise invalid_token()
-    return user
+    user, revoked = row
+    if revoked is not None:
+        raise invalid_token(REVOKED_MESSAGE)
+    return user, token
 
 
 def token_required(view):
-    """Let the view run only for an authenticated user, available to it as `g.user`."""
+    """Let the view run only for an authenticated user: `g.user`, and `g.token` (its claims)."""
 
     @functools.wraps(view)
     def wrapped_view(*args, **kwargs):
-        g.user = authenticated_user()
+        g.user, g.token = authenticate_request()
         return view(*args, **kwargs)
 
     return wrapped_view

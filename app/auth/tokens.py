@@ -1,6 +1,8 @@
-"""Access tokens: HS256 JSON Web Tokens carrying the user id as `sub`."""
+"""Access tokens: HS256 JSON Web Tokens carrying the user id as `sub` and a unique `jti`."""
 
-from datetime import timedelta
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 import jwt
 from flask import current_app
@@ -10,11 +12,22 @@ from app.models import MAX_ID
 from app.timestamps import utcnow
 
 ALGORITHM = "HS256"
-REQUIRED_CLAIMS = ["sub", "iat", "exp"]
+REQUIRED_CLAIMS = ["sub", "iat", "exp", "jti"]
 EXPIRED_MESSAGE = "Expired token. Please login to get a new token"
 INVALID_MESSAGE = "Invalid token. Please register or login"
+REVOKED_MESSAGE = "Token revoked. Please login again."
+MAX_JTI_LENGTH = 64
 # RFC 6750: a 401 for a bearer token says so, and why.
 INVALID_TOKEN_CHALLENGE = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """What a verified token says: whose it is, its id, and when it expires."""
+
+    user_id: int
+    jti: str
+    expires_at: datetime
 
 
 def invalid_token(message: str = INVALID_MESSAGE) -> APIError:
@@ -23,18 +36,19 @@ def invalid_token(message: str = INVALID_MESSAGE) -> APIError:
 
 
 def generate_token(user_id: int) -> str:
-    """A signed token for this user, valid for TOKEN_LIFETIME_SECONDS."""
+    """A signed token for this user, valid for TOKEN_LIFETIME_SECONDS, with a unique id."""
     now = utcnow()
     payload = {
         "sub": str(user_id),
         "iat": now,
         "exp": now + timedelta(seconds=current_app.config["TOKEN_LIFETIME_SECONDS"]),
+        "jti": uuid.uuid4().hex,
     }
     return jwt.encode(payload, current_app.config["SECRET"], algorithm=ALGORITHM)
 
 
-def decode_token(token: str) -> int:
-    """The user id a token was issued to; raises a 401 APIError for any token not to be trusted."""
+def decode_token(token: str) -> AccessToken:
+    """What a token says; raises a 401 APIError for any token not to be trusted."""
     try:
         payload = jwt.decode(
             token,
@@ -46,7 +60,9 @@ def decode_token(token: str) -> int:
         raise invalid_token(EXPIRED_MESSAGE) from None
     except jwt.InvalidTokenError:
         raise invalid_token() from None
-    subject = payload["sub"]
+    subject, jti, expires = payload["sub"], payload["jti"], payload["exp"]
     if not subject.isascii() or not subject.isdigit() or not 0 < int(subject) <= MAX_ID:
         raise invalid_token()
-    return int(subject)
+    if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI_LENGTH:
+        raise invalid_token()
+    return AccessToken(int(subject), jti, datetime.fromtimestamp(expires, tz=timezone.utc))

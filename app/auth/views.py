@@ -1,15 +1,16 @@
 """Registration and login."""
 
-from flask import jsonify
+from flask import g, jsonify
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import auth_blueprint
 from app.auth.credentials import authenticate
+from app.auth.guard import token_required
 from app.auth.schemas import LoginSchema, RegisterSchema, TokenSchema
-from app.auth.tokens import generate_token
+from app.auth.tokens import REVOKED_MESSAGE, generate_token, invalid_token
 from app.errors import APIError
 from app.extensions import db
-from app.models import User
+from app.models import RevokedToken, User
 from app.openapi import documented
 from app.request_body import request_data
 from app.schemas import MessageSchema
@@ -53,3 +54,18 @@ def login():
     if user is None:
         raise APIError(401, "Invalid email or password, Please try again")
     return jsonify(message="You logged in successfully.", access_token=generate_token(user.id)), 200
+
+
+@auth_blueprint.post("/auth/logout")
+@documented(responses={200: ("Logged out", MessageSchema)}, auth=True, tags=["auth"])
+@token_required
+def logout():
+    """Revoke the token this request carries, on every server process."""
+    db.session.add(RevokedToken(jti=g.token.jti, expires_at=g.token.expires_at))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same token logged out twice at once: the first one won.
+        db.session.rollback()
+        raise invalid_token(REVOKED_MESSAGE) from None
+    return jsonify(message="You logged out successfully."), 200
