@@ -43,7 +43,8 @@ class ManageDbTestCase(unittest.TestCase):
             env = {"APP_SETTINGS": "development", "DATABASE_URL": url, "SECRET": SECRET}
             upgrade = run(sys.executable, "manage.py", "db", "upgrade", **env)
             self.assertEqual(upgrade.returncode, 0, upgrade.stderr)
-            self.assertEqual(self.tables(url), {"alembic_version", "users", "bucketlists"})
+            self.assertEqual(self.tables(url), {"alembic_version", "users", "bucketlists",
+                                                "items", "revoked_tokens"})
 
             check = run(sys.executable, "manage.py", "db", "check", **env)
             self.assertEqual(check.returncode, 0, check.stderr)
