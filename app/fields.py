@@ -8,6 +8,7 @@ import re
 
 from marshmallow import ValidationError, fields
 
+from app.request_body import FormText
 from app.timestamps import as_utc
 
 NO_NUL_PATTERN = "^[^\\u0000]*$"
@@ -54,6 +55,20 @@ class Email(Text):
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         return super()._deserialize(value, attr, data, **kwargs).lower()
+
+
+class Flag(fields.Boolean):
+    """true or false: a JSON boolean, or the text "true"/"false" from form data or a query string.
+
+    A JSON string is not a boolean, whatever it says.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, FormText) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise self.make_error("invalid")
 
 
 class UTCDateTime(fields.DateTime):

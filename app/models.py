@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from app.extensions import bcrypt, db
 from app.timestamps import utcnow
@@ -77,6 +77,9 @@ class Bucketlist(db.Model):
         back_populates="bucketlist", order_by="Item.id", cascade="all, delete-orphan",
         passive_deletes=True,
     )
+    # Filled by the query that loads the bucketlist (see app/bucketlists/queries.py).
+    items_count: Mapped[int | None] = query_expression()
+    done_count: Mapped[int | None] = query_expression()
 
     def __init__(self, **fields) -> None:
         """A new bucketlist's creation and modification times are the same instant."""

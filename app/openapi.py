@@ -7,7 +7,7 @@ map is described; a view without a declaration is an error, not a gap.
 
 import inspect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 
 from apispec import APISpec
@@ -36,14 +36,30 @@ class Operation:
 
     responses: dict
     body: type[Schema] | None = None
+    query: type[Schema] | None = None
     auth: bool = False
     tags: tuple = ()
     content_type: str = "application/json"
-    extra: dict = field(default_factory=dict)
 
 
-def documented(*, responses, body=None, auth=False, tags=(), content_type="application/json"):
-    """Declare a view's request body schema, its responses, and whether it needs a bearer token.
+PAGING_HEADERS = {
+    "X-Total-Count": {
+        "description": "How many there are in all (after `q` and other filters)",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "Link": {
+        "description": "RFC 8288 links to the first, prev, next and last pages",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def documented(
+    *, responses, body=None, query=None, auth=False, tags=(), content_type="application/json"
+):
+    """Declare a view's body and query schemas, its responses, and whether it needs a token.
+
+    A view with a `query` schema is a paged list: its 200 carries the paging headers.
 
     `responses` maps a status to a schema (a class, an instance, or a plain OpenAPI dict), to a
     description alone (an error, for 4xx), or to a (description, schema) pair.
@@ -53,7 +69,8 @@ def documented(*, responses, body=None, auth=False, tags=(), content_type="appli
 
     def decorator(view):
         view.operation = Operation(
-            responses=responses, body=body, auth=auth, tags=tuple(tags), content_type=content_type
+            responses=responses, body=body, query=query, auth=auth, tags=tuple(tags),
+            content_type=content_type,
         )
         return view
 
@@ -110,6 +127,9 @@ def _operation(view, rule, method: str) -> dict:
         str(status): _response(status, value, operation.content_type)
         for status, value in operation.responses.items()
     }
+    if operation.query is not None:
+        responses["200"]["headers"] = PAGING_HEADERS
+        responses.setdefault("400", _error("Invalid query parameter"))
     if operation.body is not None:
         responses.setdefault("400", _error("Invalid input: a field is missing or wrong"))
         responses.setdefault("413", _error("The request body is larger than 1 MiB"))
@@ -127,6 +147,8 @@ def _operation(view, rule, method: str) -> dict:
         spec["description"] = description
     if operation.tags:
         spec["tags"] = list(operation.tags)
+    if operation.query is not None:
+        spec["parameters"] = [{"in": "query", "schema": operation.query}]
     if operation.auth:
         spec["security"] = [{BEARER_SCHEME: []}]
     if operation.body is not None:

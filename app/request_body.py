@@ -9,6 +9,15 @@ from app.errors import APIError
 FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+class FormText(str):
+    """A value from form data or a query string: always text, so "true" may stand for True."""
+
+
+def query_args() -> dict:
+    """The query string's parameters (first value of each), marked as form text."""
+    return {key: FormText(value) for key, value in request.args.items()}
+
+
 def request_data() -> dict:
     """The body as a dict: a JSON object, or form fields (first value of each); {} when empty.
 
@@ -26,7 +35,7 @@ def request_data() -> dict:
             raise APIError(400, "The request body must be a JSON object.")
         return data
     if request.mimetype in FORM_MIMETYPES:
-        return request.form.to_dict()
+        return {key: FormText(value) for key, value in request.form.items()}
     if not request.get_data(cache=True):
         return {}
     raise APIError(

@@ -1,32 +1,29 @@
 """Create, list, read, rename and delete the caller's own bucketlists."""
 
-from flask import abort, g, jsonify, url_for
+from flask import g, jsonify, url_for
 
 from app.auth.guard import token_required
 from app.bucketlists import bucketlists_blueprint
-from app.bucketlists.schemas import BucketlistInputSchema, BucketlistSchema
+from app.bucketlists.queries import get_own_bucketlist, own_bucketlists, with_counts
+from app.bucketlists.schemas import (
+    BucketlistDetailSchema,
+    BucketlistInputSchema,
+    BucketlistSchema,
+    BucketlistSummarySchema,
+)
 from app.extensions import db
-from app.models import MAX_ID, Bucketlist
+from app.models import Bucketlist
 from app.openapi import documented
-from app.request_body import request_data
+from app.pagination import ListQuerySchema, paginate, paging_headers
+from app.request_body import query_args, request_data
 from app.schemas import MessageSchema
 
 input_schema = BucketlistInputSchema()
 output_schema = BucketlistSchema()
-NOT_FOUND_MESSAGE = "Bucketlist not found."
+summary_schema = BucketlistSummarySchema(many=True)
+detail_schema = BucketlistDetailSchema()
+list_query_schema = ListQuerySchema()
 TAGS = ["bucketlists"]
-
-
-def get_own_bucketlist(bucketlist_id: int) -> Bucketlist:
-    """The caller's bucketlist with this id; someone else's does not exist for them (404)."""
-    if bucketlist_id > MAX_ID:
-        abort(404, description=NOT_FOUND_MESSAGE)
-    return db.first_or_404(
-        db.select(Bucketlist).where(
-            Bucketlist.id == bucketlist_id, Bucketlist.created_by == g.user.id
-        ),
-        description=NOT_FOUND_MESSAGE,
-    )
 
 
 @bucketlists_blueprint.post("/bucketlists/", strict_slashes=False)
@@ -44,22 +41,22 @@ def create_bucketlist():
 
 
 @bucketlists_blueprint.get("/bucketlists/", strict_slashes=False)
-@documented(responses={200: BucketlistSchema(many=True)}, auth=True, tags=TAGS)
+@documented(query=ListQuerySchema, responses={200: BucketlistSummarySchema(many=True)},
+            auth=True, tags=TAGS)
 @token_required
 def list_bucketlists():
-    """The caller's bucketlists, oldest first."""
-    bucketlists = db.session.scalars(
-        db.select(Bucketlist).where(Bucketlist.created_by == g.user.id).order_by(Bucketlist.id)
-    )
-    return jsonify(output_schema.dump(bucketlists, many=True)), 200
+    """The caller's bucketlists, a page at a time, with how many goals each has and has done."""
+    args = list_query_schema.load(query_args())
+    page = paginate(own_bucketlists().options(*with_counts()), Bucketlist, args)
+    return jsonify(summary_schema.dump(page.rows)), 200, paging_headers(page)
 
 
 @bucketlists_blueprint.get("/bucketlists/<int:bucketlist_id>")
-@documented(responses={200: BucketlistSchema}, auth=True, tags=TAGS)
+@documented(responses={200: BucketlistDetailSchema}, auth=True, tags=TAGS)
 @token_required
 def get_bucketlist(bucketlist_id: int):
-    """One of the caller's bucketlists."""
-    return jsonify(output_schema.dump(get_own_bucketlist(bucketlist_id))), 200
+    """One of the caller's bucketlists, with its goals."""
+    return jsonify(detail_schema.dump(get_own_bucketlist(bucketlist_id, *with_counts()))), 200
 
 
 @bucketlists_blueprint.put("/bucketlists/<int:bucketlist_id>")
@@ -78,7 +75,7 @@ def update_bucketlist(bucketlist_id: int):
 @documented(responses={200: ("Deleted", MessageSchema)}, auth=True, tags=TAGS)
 @token_required
 def delete_bucketlist(bucketlist_id: int):
-    """Delete one of the caller's bucketlists."""
+    """Delete one of the caller's bucketlists and its goals."""
     bucketlist = get_own_bucketlist(bucketlist_id)
     db.session.delete(bucketlist)
     db.session.commit()

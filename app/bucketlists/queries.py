@@ -1,0 +1,55 @@
+"""The queries behind the bucketlist and item views: always scoped to the caller."""
+
+from flask import abort, g
+from sqlalchemy import func
+from sqlalchemy.orm import with_expression
+
+from app.extensions import db
+from app.models import MAX_ID, Bucketlist, Item
+
+BUCKETLIST_NOT_FOUND = "Bucketlist not found."
+ITEM_NOT_FOUND = "Item not found."
+
+
+def with_counts():
+    """Options that load `items_count` and `done_count` in the same query as the bucketlists."""
+    items = db.select(func.count(Item.id)).where(Item.bucketlist_id == Bucketlist.id)
+    done = items.where(Item.done.is_(True))
+    return (
+        with_expression(Bucketlist.items_count, items.scalar_subquery()),
+        with_expression(Bucketlist.done_count, done.scalar_subquery()),
+    )
+
+
+def own_bucketlists():
+    """A select of the caller's bucketlists."""
+    return db.select(Bucketlist).where(Bucketlist.created_by == g.user.id)
+
+
+def get_own_bucketlist(bucketlist_id: int, *options) -> Bucketlist:
+    """The caller's bucketlist with this id; someone else's does not exist for them (404)."""
+    if bucketlist_id > MAX_ID:
+        abort(404, description=BUCKETLIST_NOT_FOUND)
+    return db.first_or_404(
+        own_bucketlists().where(Bucketlist.id == bucketlist_id).options(*options),
+        description=BUCKETLIST_NOT_FOUND,
+    )
+
+
+def bucketlist_items(bucketlist_id: int):
+    """A select of the items of one of the caller's bucketlists (404 if it is not theirs)."""
+    bucketlist = get_own_bucketlist(bucketlist_id)
+    return db.select(Item).where(Item.bucketlist_id == bucketlist.id)
+
+
+def get_own_item(bucketlist_id: int, item_id: int) -> Item:
+    """An item of one of the caller's bucketlists; any other item is a 404."""
+    if bucketlist_id > MAX_ID or item_id > MAX_ID:
+        abort(404, description=ITEM_NOT_FOUND)
+    return db.first_or_404(
+        db.select(Item)
+        .join(Bucketlist, Item.bucketlist_id == Bucketlist.id)
+        .where(Item.id == item_id, Item.bucketlist_id == bucketlist_id,
+               Bucketlist.created_by == g.user.id),
+        description=ITEM_NOT_FOUND,
+    )
