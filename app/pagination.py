@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import request
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import Select, func
 
 from app.extensions import db
@@ -23,10 +23,10 @@ SORT_CHOICES = tuple(SORT_FIELDS) + tuple(f"-{name}" for name in SORT_FIELDS)
 
 
 class ListQuerySchema(Schema):
-    """The query parameters every collection takes."""
+    """The query parameters every collection takes; any other is a 400 (a typo should not pass)."""
 
     class Meta:
-        unknown = EXCLUDE
+        unknown = RAISE
 
     page = fields.Integer(
         load_default=1, validate=validate.Range(min=1, max=MAX_ID),
@@ -43,6 +43,10 @@ class ListQuerySchema(Schema):
     sort = fields.String(
         load_default="id", validate=validate.OneOf(SORT_CHOICES),
         metadata={"description": "id, name, date_created or date_modified; a leading - reverses"},
+    )
+    format = fields.String(
+        validate=validate.OneOf(["json"]),
+        metadata={"description": "json: answer JSON even to a browser (see the browsable API)"},
     )
 
 

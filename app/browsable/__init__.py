@@ -9,6 +9,7 @@ tab so that it can call every route.
 import json
 
 from flask import Flask, current_app, render_template, request
+from marshmallow import fields
 from werkzeug.exceptions import HTTPException
 
 from app.openapi import Operation
@@ -45,6 +46,13 @@ def _title(view) -> tuple[str, str]:
     return name, summary[0] if summary else ""
 
 
+def _input_kind(name: str, field) -> str:
+    """The HTML input type for a body field."""
+    if isinstance(field, fields.Boolean):
+        return "checkbox"
+    return "password" if name == "password" else "text"
+
+
 def _forms(path: str) -> list[dict]:
     """One form per method this URL allows besides GET, with the fields of its body schema."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
@@ -56,7 +64,11 @@ def _forms(path: str) -> list[dict]:
         view = _view_for(path, method)
         operation: Operation | None = getattr(view, "operation", None)
         body = operation.body if operation else None
-        fields = [name for name, f in body().fields.items() if not f.dump_only] if body else []
+        fields = [
+            {"name": name, "kind": _input_kind(name, field)}
+            for name, field in (body().fields.items() if body else [])
+            if not field.dump_only
+        ]
         forms.append({"method": method, "fields": fields, "summary": _title(view)[1]})
     return forms
 

@@ -80,12 +80,14 @@
 
   function prefillForms(body) {
     if (body === null || typeof body !== "object" || Array.isArray(body)) return;
-    document.querySelectorAll(".method-form[data-method=PUT] input[data-field]").forEach(
-      function (input) {
-        const value = body[input.dataset.field];
-        if (value !== undefined && value !== null) input.value = String(value);
-      }
-    );
+    document.querySelectorAll(
+      ".method-form[data-method=PUT] input[data-field], .method-form[data-method=PATCH] input[type=checkbox]"
+    ).forEach(function (input) {
+      const value = body[input.dataset.field];
+      if (value === undefined || value === null) return;
+      if (input.type === "checkbox") input.checked = Boolean(value);
+      else input.value = String(value);
+    });
   }
 
   async function send(method, url, contentType, payload) {
@@ -149,9 +151,18 @@
       const method = form.dataset.method;
       const inputs = form.querySelectorAll("input[data-field]");
       if (inputs.length === 0) { send(method, requestUrl); return; }
+      const contentType = form.elements["content-type"].value;
       const payload = {};
-      inputs.forEach(function (input) { payload[input.dataset.field] = input.value; });
-      send(method, requestUrl, form.elements["content-type"].value, payload);
+      inputs.forEach(function (input) {
+        if (input.type === "checkbox") {
+          // JSON takes a boolean; form data the text "true" or "false".
+          payload[input.dataset.field] = contentType === "application/json"
+            ? input.checked : String(input.checked);
+        } else if (method !== "PATCH" || input.value !== "") {
+          payload[input.dataset.field] = input.value;  // PATCH sends only what was filled in
+        }
+      });
+      send(method, requestUrl, contentType, payload);
     });
   });
 
