@@ -230,8 +230,8 @@ class ItemOwnershipTestCase(BaseTestCase):
         base = f"/bucketlists/{bucketlist_id}/items/"
         one = f"{base}{item_id}"
         calls = [("get", base, None), ("post", base, {"name": "x"})] if collection else []
-        return calls + [("get", one, None), ("put", one, {"name": "x"}),
-                        ("patch", one, {"done": True}), ("delete", one, None)]
+        return [*calls, ("get", one, None), ("put", one, {"name": "x"}),
+                ("patch", one, {"done": True}), ("delete", one, None)]
 
     def assert_all_404(self, token, bucketlist_id, item_id, collection=True):
         for method, path, body in self.calls(bucketlist_id, item_id, collection):
