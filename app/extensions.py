@@ -19,6 +19,14 @@ NAMING_CONVENTION = {
 }
 
 
+def include_object(object, name, type_, reflected, compare_to) -> bool:
+    """Alembic's filter: leave the optional trigram search indexes (`*_trgm`) out of comparisons.
+
+    A migration creates them only where PostgreSQL offers pg_trgm, so the models do not hold them.
+    """
+    return not (type_ == "index" and name is not None and name.endswith("_trgm"))
+
+
 class Base(DeclarativeBase):
     """Declarative base for the models, carrying the naming convention."""
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from app.extensions import bcrypt, db
@@ -30,6 +30,9 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(String(256), unique=True)
     # The column keeps the tutorial's name; what it holds is the bcrypt hash, never the password.
     password_hash: Mapped[str] = mapped_column("password", String(256))
+    # How many bucketlists the user has, kept by `add_bucketlist`/`remove_bucketlist`, so that a
+    # list's X-Total-Count costs nothing however long the list is.
+    bucketlists_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     bucketlists: Mapped[list["Bucketlist"]] = relationship(
         back_populates="owner",
         order_by="Bucketlist.id",
@@ -87,6 +90,28 @@ class Bucketlist(db.Model):
         fields.setdefault("date_created", now)
         fields.setdefault("date_modified", fields["date_created"])
         super().__init__(**fields)
+
+    @classmethod
+    def add_for(cls, user: "User", name: str) -> "Bucketlist":
+        """A new bucketlist of `user`, added to the session with the user's count raised."""
+        bucketlist = cls(name=name, created_by=user.id)
+        db.session.add(bucketlist)
+        db.session.execute(
+            db.update(User).where(User.id == user.id)
+            .values(bucketlists_count=User.bucketlists_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return bucketlist
+
+    def remove(self) -> None:
+        """Delete this bucketlist (its items go with it, in the database) and lower the count."""
+        deleted = db.session.execute(db.delete(Bucketlist).where(Bucketlist.id == self.id))
+        if deleted.rowcount:
+            db.session.execute(
+                db.update(User).where(User.id == self.created_by)
+                .values(bucketlists_count=User.bucketlists_count - 1)
+                .execution_options(synchronize_session=False)
+            )
 
     def rename(self, name: str) -> None:
         """Give the bucketlist a new name; date_modified moves even when the name is the same."""

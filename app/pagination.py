@@ -70,12 +70,21 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def paginate(query: Select, model, args: dict) -> Page:
-    """Search (`q` on model.name), sort and page `query`; the count runs on the same filter."""
+def paginate(query: Select, model, args: dict, options=(), total: int | None = None) -> Page:
+    """Search (`q` on model.name), sort and page `query`; the count runs on the same filter.
+
+    `total`, when the caller already knows how many rows `query` has, spares the count (unless
+    `q` narrows the rows).
+
+    Loader `options` (such as per-row counts) apply to the rows of the page only: the page's ids
+    are chosen first, so rows skipped by the offset cost nothing more than an index step.
+    """
     if args.get("q"):
         query = query.where(model.name.ilike(like_pattern(args["q"]), escape="\\"))
-    count = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    total = db.session.scalar(count)
+        total = None
+    if total is None:
+        count = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+        total = db.session.scalar(count)
     sort = args["sort"]
     column = getattr(model, sort.lstrip("-"))
     descending = sort.startswith("-")
@@ -84,6 +93,10 @@ def paginate(query: Select, model, args: dict) -> Page:
         order.append(model.id.desc() if descending else model.id.asc())
     page_query = query.order_by(*order).limit(args["per_page"])
     page_query = page_query.offset((args["page"] - 1) * args["per_page"])
+    if options:
+        page_ids = page_query.with_only_columns(model.id, maintain_column_froms=True)
+        page_query = db.select(model).where(model.id.in_(page_ids)).options(*options)
+        page_query = page_query.order_by(*order)
     rows = db.session.scalars(page_query).all()
     return Page(rows=rows, total=total, page=args["page"], per_page=args["per_page"])
 

@@ -7,10 +7,14 @@ import unittest
 import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from app import create_app, db
+from app.extensions import include_object
 from tests.database import scratch_database
+
+FIRST_REVISION = "1fbb2f40a829"
+ITEMS_REVISION = "82ccdea43111"
 
 
 class MigrationTestCase(unittest.TestCase):
@@ -30,7 +34,9 @@ class MigrationTestCase(unittest.TestCase):
     def differences(self) -> list:
         """What autogenerate would still change: nothing, when migrations and models agree."""
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": include_object}
+            )
             return compare_metadata(context, db.metadata)
 
     def check_schema(self):
@@ -63,7 +69,7 @@ class MigrationTestCase(unittest.TestCase):
             self.assertEqual(self.differences(), [])
             self.check_schema()
 
-            flask_migrate.downgrade(revision="-1")
+            flask_migrate.downgrade(revision=FIRST_REVISION)
             self.assertNotIn("items", inspect(db.engine).get_table_names())
             flask_migrate.downgrade(revision="base")
             self.assertEqual(inspect(db.engine).get_table_names(), ["alembic_version"])
@@ -77,6 +83,38 @@ class MigrationTestCase(unittest.TestCase):
     def test_sqlite_upgrade_matches_models_and_downgrades(self):
         with tempfile.TemporaryDirectory() as directory:
             self.check_round_trip("sqlite:///" + os.path.join(directory, "bucketlist.db"))
+
+    def test_counter_is_filled_for_existing_bucketlists(self):
+        with scratch_database() as url:
+            app = self.app_on(url)
+            with app.app_context():
+                flask_migrate.upgrade(revision=ITEMS_REVISION)
+                db.session.execute(text(
+                    "INSERT INTO users (id, email, password) VALUES (1, 'a@example.com', 'x'), "
+                    "(2, 'b@example.com', 'x')"))
+                db.session.execute(text(
+                    "INSERT INTO bucketlists (name, date_created, date_modified, created_by) "
+                    "VALUES ('one', now(), now(), 1), ('two', now(), now(), 1)"))
+                db.session.commit()
+                flask_migrate.upgrade()
+                counts = db.session.execute(
+                    text("SELECT id, bucketlists_count FROM users ORDER BY id")).all()
+                self.assertEqual([tuple(row) for row in counts], [(1, 2), (2, 0)])
+
+    def test_trigram_indexes_exist_where_pg_trgm_does(self):
+        with scratch_database() as url:
+            app = self.app_on(url)
+            with app.app_context():
+                flask_migrate.upgrade()
+                available = db.session.execute(text(
+                    "SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")).first()
+                names = {i["name"] for i in inspect(db.engine).get_indexes("bucketlists")}
+                if not available:
+                    self.assertNotIn("ix_bucketlists_name_trgm", names)
+                    self.skipTest("this PostgreSQL has no pg_trgm: the migration skipped the "
+                                  "trigram indexes, as it should")
+                self.assertIn("ix_bucketlists_name_trgm", names)
+                self.assertEqual(self.differences(), [])
 
     def test_there_is_one_head(self):
         app = self.app_on("sqlite://")

@@ -32,8 +32,7 @@ TAGS = ["bucketlists"]
 def create_bucketlist():
     """Create a bucketlist owned by the caller."""
     data = input_schema.load(request_data())
-    bucketlist = Bucketlist(name=data["name"], created_by=g.user.id)
-    db.session.add(bucketlist)
+    bucketlist = Bucketlist.add_for(g.user, data["name"])
     db.session.commit()
     response = jsonify(output_schema.dump(bucketlist))
     response.headers["Location"] = url_for(".get_bucketlist", bucketlist_id=bucketlist.id)
@@ -47,7 +46,8 @@ def create_bucketlist():
 def list_bucketlists():
     """The caller's bucketlists, a page at a time, with how many goals each has and has done."""
     args = list_query_schema.load(query_args())
-    page = paginate(own_bucketlists().options(*with_counts()), Bucketlist, args)
+    page = paginate(own_bucketlists(), Bucketlist, args, options=with_counts(),
+                    total=g.user.bucketlists_count)
     return jsonify(summary_schema.dump(page.rows)), 200, paging_headers(page)
 
 
@@ -76,7 +76,6 @@ def update_bucketlist(bucketlist_id: int):
 @token_required
 def delete_bucketlist(bucketlist_id: int):
     """Delete one of the caller's bucketlists and its goals."""
-    bucketlist = get_own_bucketlist(bucketlist_id)
-    db.session.delete(bucketlist)
+    get_own_bucketlist(bucketlist_id).remove()
     db.session.commit()
     return jsonify(message=f"bucketlist {bucketlist_id} deleted"), 200
