@@ -23,15 +23,18 @@
     return typeof value === "string" && /^(\/(?!\/)|https?:\/\/)/.test(value);
   }
 
-  // Pretty-printed JSON as DOM nodes; URLs, and the ids of a collection's items, are links.
-  function renderJson(value, indent, key) {
+  // Pretty-printed JSON as DOM nodes; URLs, and the ids of a collection's members, are links.
+  // `idBase` is the URL an id in this object is appended to (a collection's path), if any.
+  function renderJson(value, indent, key, idBase) {
     const fragment = document.createDocumentFragment();
     const pad = "  ".repeat(indent);
     if (Array.isArray(value)) {
       if (value.length === 0) { fragment.append("[]"); return fragment; }
       fragment.append("[\n");
+      const memberBase = key === "items" ? page.path.replace(/\/$/, "") + "/items/"
+        : (indent === 0 && page.path.endsWith("/") ? page.path : null);
       value.forEach(function (item, index) {
-        fragment.append(pad + "  ", renderJson(item, indent + 1, null, true));
+        fragment.append(pad + "  ", renderJson(item, indent + 1, null, memberBase));
         fragment.append(index < value.length - 1 ? ",\n" : "\n");
       });
       fragment.append(pad + "]");
@@ -41,7 +44,7 @@
       fragment.append("{\n");
       keys.forEach(function (name, index) {
         fragment.append(pad + "  ", element("span", "json-key", JSON.stringify(name)), ": ");
-        fragment.append(renderJson(value[name], indent + 1, name));
+        fragment.append(renderJson(value[name], indent + 1, name, idBase));
         fragment.append(index < keys.length - 1 ? ",\n" : "\n");
       });
       fragment.append(pad + "}");
@@ -49,9 +52,9 @@
       const link = element("a", "json-string", JSON.stringify(value));
       link.href = value;
       fragment.append(link);
-    } else if (key === "id" && Number.isInteger(value) && collectionPath()) {
+    } else if (key === "id" && Number.isInteger(value) && idBase) {
       const link = element("a", "json-number", String(value));
-      link.href = collectionPath() + value;
+      link.href = idBase + value;
       fragment.append(link);
     } else {
       const kind = value === null ? "null" : typeof value;
@@ -60,21 +63,14 @@
     return fragment;
   }
 
-  function collectionPath() {
-    return page.path.endsWith("/") && Array.isArray(shown.body) ? page.path : null;
-  }
-
-  let shown = page;
-
   function showResponse(method, url, status, statusText, headers, body) {
-    shown = { body: body };
     document.getElementById("request-line").textContent = method + " " + url;
     const head = document.getElementById("response-head");
     head.replaceChildren(element("b", null, "HTTP " + status + " " + statusText), "\n");
     headers.forEach(function (pair) {
       head.append(element("span", "header-name", pair[0] + ":"), " " + pair[1] + "\n");
     });
-    document.getElementById("response-body").replaceChildren(renderJson(body, 0, null));
+    document.getElementById("response-body").replaceChildren(renderJson(body, 0, null, null));
     prefillForms(body);
   }
 
