@@ -26,6 +26,8 @@ from schemathesis.specs.openapi.checks import (
 from tests.base import BaseTestCase
 
 MAX_EXAMPLES = int(os.getenv("SCHEMATHESIS_MAX_EXAMPLES", "25"))
+# The same cases on every run of `make test`; `make fuzz` explores new ones each time.
+DERANDOMIZE = "SCHEMATHESIS_MAX_EXAMPLES" not in os.environ
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance, negative_data_rejection,
           ignored_auth]
@@ -36,22 +38,38 @@ class SchemathesisTestCase(BaseTestCase):
 
     def setUp(self):
         super().setUp()
-        self.headers = self.auth_header(self.get_token("fuzz@example.com", "fuzz password"))
-        self.create_bucketlist(self.headers["Authorization"].split()[1], "Fuzzed")
+        self.token = self.get_token("fuzz@example.com", "fuzz password")
+        self.create_bucketlist(self.token, "Fuzzed")
         self.schema = schemathesis.openapi.from_wsgi("/openapi.json", self.app)
+        # Through Schemathesis's own auth hook, so that a negative case that leaves the token
+        # out on purpose is sent without it.
+        schemathesis.auth(refresh_interval=None)(self.token_auth())
+        self.addCleanup(schemathesis.auths.unregister)
+        self.statuses = {}
 
-    def headers_for(self, operation):
-        """The shared token, except for logout, which gets a fresh token for every case."""
-        if operation.label == "POST /auth/logout":
-            return self.auth_header(self.get_token("fuzz@example.com", "fuzz password"))
-        return self.headers
+    def token_auth(self):
+        test = self
+
+        class TokenAuth:
+            """The shared token, except for logout, which gets a fresh token for every case."""
+
+            def get(self, case, context):
+                if case.operation.label == "POST /auth/logout":
+                    return test.get_token("fuzz@example.com", "fuzz password")
+                return test.token
+
+            def set(self, case, data, context):
+                case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+        return TokenAuth
 
     def run_operation(self, operation, mode):
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+                  suppress_health_check=list(HealthCheck), derandomize=DERANDOMIZE)
         def check(case):
-            case.call_and_validate(headers=self.headers_for(operation), checks=CHECKS)
+            response = case.call_and_validate(checks=CHECKS)
+            self.statuses.setdefault((operation.label, mode), set()).add(response.status_code)
 
         try:
             check()
@@ -71,6 +89,10 @@ class SchemathesisTestCase(BaseTestCase):
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 with self.subTest(operation=operation.label, mode=mode.value):
                     self.run_operation(operation, mode)
+        # The token really was sent: authenticated operations succeeded with generated data.
+        for label in ["GET /bucketlists/", "POST /bucketlists/", "POST /auth/logout"]:
+            statuses = self.statuses[(label, GenerationMode.POSITIVE)]
+            self.assertTrue(any(200 <= status < 300 for status in statuses), (label, statuses))
 
 
 if __name__ == "__main__":
