@@ -1,9 +1,14 @@
 """Paging, search and sort on both collections; the paging travels in X-Total-Count and Link."""
 
 import re
+import threading
 import unittest
 from urllib.parse import parse_qs, urlsplit
 
+from sqlalchemy import func
+
+from app import db
+from app.models import Bucketlist
 from tests.base import BaseTestCase
 
 
@@ -122,6 +127,61 @@ class BucketlistPagingTestCase(BaseTestCase):
 
     def test_format_json_is_allowed(self):
         self.assertEqual(self.get("?format=json").status_code, 200)
+
+
+class TotalCountTestCase(BaseTestCase):
+    """X-Total-Count of an unfiltered list comes from a per-user counter: it must stay exact."""
+
+    def setUp(self):
+        super().setUp()
+        self.token = self.get_token()
+        self.headers = self.auth_header(self.token)
+
+    def total(self):
+        return int(self.client().get("/bucketlists/", headers=self.headers)
+                   .headers["X-Total-Count"])
+
+    def stored(self):
+        with self.app.app_context():
+            return db.session.scalar(db.select(func.count()).select_from(Bucketlist))
+
+    def test_counter_follows_creates_and_deletes(self):
+        for name in "abcde":
+            self.create_bucketlist(self.token, name)
+        self.client().delete("/bucketlists/2", headers=self.headers)
+        self.client().delete("/bucketlists/2", headers=self.headers)  # a 404: nothing changes
+        self.client().post("/bucketlists/", headers=self.headers, json={"name": ""})  # a 400
+        self.assertEqual((self.total(), self.stored()), (4, 4))
+
+    def test_counter_stays_exact_under_racing_requests(self):
+        for name in "abcdef":
+            self.create_bucketlist(self.token, name)
+        barrier = threading.Barrier(12)
+
+        def create():
+            barrier.wait()
+            self.app.test_client().post("/bucketlists/", headers=self.headers,
+                                        json={"name": "raced"})
+
+        def delete(bucketlist_id):
+            barrier.wait()
+            self.app.test_client().delete(f"/bucketlists/{bucketlist_id}", headers=self.headers)
+
+        threads = [threading.Thread(target=create) for _ in range(6)]
+        threads += [threading.Thread(target=delete, args=(1 + n % 3,)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(self.stored(), 9)
+        self.assertEqual(self.total(), 9)
+
+    def test_counters_are_per_user(self):
+        self.create_bucketlist(self.token)
+        other = self.get_token("other@example.com", "other password")
+        self.create_bucketlist(other)
+        self.create_bucketlist(other)
+        self.assertEqual(self.total(), 1)
 
 
 class ItemPagingTestCase(BaseTestCase):
