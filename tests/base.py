@@ -92,3 +92,12 @@ class BaseTestCase(unittest.TestCase):
         """How many rows a model's table holds."""
         with self.app.app_context():
             return db.session.scalar(select(func.count()).select_from(model))
+
+
+class AuthenticatedTestCase(BaseTestCase):
+    """A BaseTestCase with a registered, logged-in user: `self.token` and `self.headers`."""
+
+    def setUp(self):
+        super().setUp()
+        self.token = self.get_token()
+        self.headers = self.auth_header(self.token)

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from app import db
 from app.models import Bucketlist, User
-from tests.base import BaseTestCase
+from tests.base import AuthenticatedTestCase, BaseTestCase
 
 
 class BucketlistTestCase(BaseTestCase):
@@ -116,13 +116,9 @@ class BucketlistTestCase(BaseTestCase):
         self.assertEqual(result.status_code, 404)
 
 
-class BucketlistContractTestCase(BaseTestCase):
+class BucketlistContractTestCase(AuthenticatedTestCase):
     """The shape of what the bucketlist endpoints answer."""
 
-    def setUp(self):
-        super().setUp()
-        self.token = self.get_token()
-        self.headers = self.auth_header(self.token)
 
     def test_created_bucketlist_has_every_field(self):
         res = self.client().post("/bucketlists/", headers=self.headers, json={"name": "Ski"})
@@ -291,13 +287,11 @@ class OwnershipTestCase(BaseTestCase):
         self.assertNotEqual(res.get_json()["id"], 77)
 
 
-class BucketlistInputTestCase(BaseTestCase):
+class BucketlistInputTestCase(AuthenticatedTestCase):
     """Bad names on create and update: a 400, and nothing stored or changed."""
 
     def setUp(self):
         super().setUp()
-        self.token = self.get_token()
-        self.headers = self.auth_header(self.token)
         self.existing = self.create_bucketlist(self.token, "Original")
 
     def stored_names(self):

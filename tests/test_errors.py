@@ -4,16 +4,12 @@ import unittest
 
 from app import create_app
 from app.models import Bucketlist, User
-from tests.base import BaseTestCase, free_port
+from tests.base import AuthenticatedTestCase, free_port
 
 
-class ErrorShapeTestCase(BaseTestCase):
+class ErrorShapeTestCase(AuthenticatedTestCase):
     """404, 405, 413, 415, 400 for malformed bodies, and 500."""
 
-    def setUp(self):
-        super().setUp()
-        self.token = self.get_token()
-        self.headers = self.auth_header(self.token)
 
     def test_unknown_url_is_json_404(self):
         for path in ["/", "/nope", "/bucketlists/1/", "/auth/", "/auth/register/"]:

@@ -6,18 +6,16 @@ from datetime import datetime
 
 from app import db
 from app.models import Bucketlist, Item
-from tests.base import BaseTestCase
+from tests.base import AuthenticatedTestCase, BaseTestCase
 
 ITEM_FIELDS = {"id", "name", "done", "date_created", "date_modified", "date_done"}
 
 
-class ItemsTestCase(BaseTestCase):
+class ItemsTestCase(AuthenticatedTestCase):
     """The goals of one bucketlist."""
 
     def setUp(self):
         super().setUp()
-        self.token = self.get_token()
-        self.headers = self.auth_header(self.token)
         self.bucketlist = self.create_bucketlist(self.token, "Travel")
         self.items = f"/bucketlists/{self.bucketlist['id']}/items/"
 
@@ -169,13 +167,11 @@ class ItemsTestCase(BaseTestCase):
         return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
 
 
-class ItemInputTestCase(BaseTestCase):
+class ItemInputTestCase(AuthenticatedTestCase):
     """Bad item bodies: 400, and nothing stored or changed."""
 
     def setUp(self):
         super().setUp()
-        self.token = self.get_token()
-        self.headers = self.auth_header(self.token)
         bucketlist = self.create_bucketlist(self.token)
         self.items = f"/bucketlists/{bucketlist['id']}/items/"
         self.item = self.client().post(self.items, headers=self.headers,

@@ -9,7 +9,7 @@ from sqlalchemy import func
 
 from app import db
 from app.models import Bucketlist
-from tests.base import BaseTestCase
+from tests.base import AuthenticatedTestCase
 
 
 def links(response) -> dict:
@@ -21,13 +21,11 @@ def links(response) -> dict:
     return result
 
 
-class BucketlistPagingTestCase(BaseTestCase):
+class BucketlistPagingTestCase(AuthenticatedTestCase):
     """GET /bucketlists/ with page, per_page, q and sort."""
 
     def setUp(self):
         super().setUp()
-        self.token = self.get_token()
-        self.headers = self.auth_header(self.token)
         self.names = ["Zanzibar", "alps", "Berlin 100%", "berlin_2", "Cairo", "Berlin"]
         for name in self.names:
             self.create_bucketlist(self.token, name)
@@ -129,13 +127,9 @@ class BucketlistPagingTestCase(BaseTestCase):
         self.assertEqual(self.get("?format=json").status_code, 200)
 
 
-class TotalCountTestCase(BaseTestCase):
+class TotalCountTestCase(AuthenticatedTestCase):
     """X-Total-Count of an unfiltered list comes from a per-user counter: it must stay exact."""
 
-    def setUp(self):
-        super().setUp()
-        self.token = self.get_token()
-        self.headers = self.auth_header(self.token)
 
     def total(self):
         return int(self.client().get("/bucketlists/", headers=self.headers)
@@ -184,13 +178,11 @@ class TotalCountTestCase(BaseTestCase):
         self.assertEqual(self.total(), 1)
 
 
-class ItemPagingTestCase(BaseTestCase):
+class ItemPagingTestCase(AuthenticatedTestCase):
     """GET /bucketlists/<id>/items/ takes the same parameters, and done."""
 
     def setUp(self):
         super().setUp()
-        self.token = self.get_token()
-        self.headers = self.auth_header(self.token)
         bucketlist = self.create_bucketlist(self.token)
         self.items = f"/bucketlists/{bucketlist['id']}/items/"
         for name, done in [("swim", True), ("Surf", False), ("ski", True), ("sail", False)]:
