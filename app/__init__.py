@@ -5,10 +5,12 @@ import os
 import secrets
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import browsable
+from app import browsable, observability, security
 from app.errors import register_error_handlers
 from app.extensions import bcrypt, db, migrate
+from app.rate_limits import limiter
 from instance.config import ConfigError, app_config
 
 __all__ = ["create_app", "db"]
@@ -65,15 +67,23 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
     bcrypt.init_app(app)
+    limiter.init_app(app)
 
     from app import models  # noqa: F401  (the models must be known to Flask-Migrate)
     from app.auth import auth_blueprint
     from app.bucketlists import bucketlists_blueprint
     from app.docs import docs_blueprint
+    from app.health import health_blueprint
 
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(bucketlists_blueprint)
     app.register_blueprint(docs_blueprint)
+    app.register_blueprint(health_blueprint)
     register_error_handlers(app)
     browsable.init_app(app)
+    security.init_app(app)
+    observability.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     return app

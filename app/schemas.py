@@ -7,3 +7,9 @@ class MessageSchema(Schema):
     """A confirmation: `{"message": ...}`."""
 
     message = fields.String(required=True)
+
+
+class StatusSchema(Schema):
+    """A probe's answer: `{"status": ...}`."""
+
+    status = fields.String(required=True)

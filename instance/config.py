@@ -45,6 +45,24 @@ def _int_from_env(name: str, default: int, minimum: int) -> int:
     return value
 
 
+def _bool_from_env(name: str, default: bool) -> bool:
+    """Read true/false (also 1/0, yes/no, on/off) from the environment."""
+    raw = os.getenv(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _list_from_env(name: str) -> list[str]:
+    """A comma-separated list from the environment; empty when unset."""
+    return [part.strip() for part in os.getenv(name, "").split(",") if part.strip()]
+
+
 class Config:
     """Parent configuration class: settings every environment shares."""
 
@@ -82,6 +100,52 @@ class Config:
         """The bcrypt work factor (Flask-Bcrypt reads this key)."""
         return _int_from_env("BCRYPT_LOG_ROUNDS", 12, minimum=4)
 
+    # Rate limits (Flask-Limiter reads the RATELIMIT_* keys). Limits are in its notation, several
+    # separated by ";", e.g. "10 per minute;100 per hour".
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "bucketlist"
+
+    @property
+    def RATELIMIT_ENABLED(self) -> bool:
+        """RATELIMIT_ENABLED=false turns every limit off."""
+        return _bool_from_env("RATELIMIT_ENABLED", True)
+
+    @property
+    def RATELIMIT_STORAGE_URI(self) -> str:
+        """Where the counters live: memory:// (one process) or redis://... (shared by all)."""
+        return os.getenv("RATELIMIT_STORAGE_URI", "memory://")
+
+    @property
+    def LOGIN_LIMIT_PER_CLIENT(self) -> str:
+        return os.getenv("LOGIN_LIMIT_PER_CLIENT", "30 per minute;300 per hour")
+
+    @property
+    def LOGIN_LIMIT_PER_EMAIL(self) -> str:
+        return os.getenv("LOGIN_LIMIT_PER_EMAIL", "10 per minute;50 per hour")
+
+    @property
+    def REGISTER_LIMIT_PER_CLIENT(self) -> str:
+        return os.getenv("REGISTER_LIMIT_PER_CLIENT", "10 per minute;100 per hour")
+
+    @property
+    def REGISTER_LIMIT_PER_EMAIL(self) -> str:
+        return os.getenv("REGISTER_LIMIT_PER_EMAIL", "5 per minute")
+
+    @property
+    def CORS_ORIGINS(self) -> list[str]:
+        """Origins allowed to call the API from a browser (CORS); none unless listed."""
+        return _list_from_env("CORS_ORIGINS")
+
+    @property
+    def LOG_FORMAT(self) -> str:
+        """json (one object per line) or text."""
+        return os.getenv("LOG_FORMAT", "text")
+
+    @property
+    def PROXY_COUNT(self) -> int:
+        """How many reverse proxies set X-Forwarded-For in front of the app (0: none trusted)."""
+        return _int_from_env("PROXY_COUNT", 0, minimum=0)
+
     def validate(self) -> None:
         """Raise ConfigError when the configuration must not be used; the default accepts all."""
 
@@ -100,6 +164,8 @@ class TestingConfig(Config):
     DEBUG = True
     SECRET = TESTING_SECRET
     BCRYPT_LOG_ROUNDS = 4
+    RATELIMIT_ENABLED = False  # a test that needs the limits turns them on
+    RATELIMIT_STORAGE_URI = "memory://"
 
     @property
     def SQLALCHEMY_DATABASE_URI(self) -> str | None:
@@ -126,6 +192,11 @@ class ProductionConfig(Config):
 
     DEBUG = False
     TESTING = False
+
+    @property
+    def LOG_FORMAT(self) -> str:
+        """JSON lines unless told otherwise."""
+        return os.getenv("LOG_FORMAT", "json")
 
     def validate(self) -> None:
         """Require a database, a strong secret and debugging off."""

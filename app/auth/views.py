@@ -12,6 +12,7 @@ from app.errors import APIError
 from app.extensions import db
 from app.models import RevokedToken, User
 from app.openapi import documented
+from app.rate_limits import throttled
 from app.request_body import request_data
 from app.schemas import MessageSchema
 
@@ -20,11 +21,13 @@ login_schema = LoginSchema()
 
 
 @auth_blueprint.post("/auth/register")
+@throttled(per_client="REGISTER_LIMIT_PER_CLIENT", per_email="REGISTER_LIMIT_PER_EMAIL")
 @documented(
     body=RegisterSchema,
     responses={
         201: ("Registered", MessageSchema),
         202: ("The e-mail is already registered", MessageSchema),
+        429: "Too many registrations from this client or for this e-mail; see Retry-After",
     },
     tags=["auth"],
 )
@@ -42,9 +45,14 @@ def register():
 
 
 @auth_blueprint.post("/auth/login")
+@throttled(per_client="LOGIN_LIMIT_PER_CLIENT", per_email="LOGIN_LIMIT_PER_EMAIL")
 @documented(
     body=LoginSchema,
-    responses={200: ("Logged in", TokenSchema), 401: "Invalid email or password"},
+    responses={
+        200: ("Logged in", TokenSchema),
+        401: "Invalid email or password",
+        429: "Too many attempts from this client or for this e-mail; see Retry-After",
+    },
     tags=["auth"],
 )
 def login():

@@ -1,0 +1,62 @@
+"""Request ids and logs: every response carries X-Request-ID, every log line names it.
+
+A well-formed X-Request-ID from the client (or a proxy) is kept, so one id follows a request
+through every hop; otherwise one is made. Log records get `request_id`, and with LOG_FORMAT=json
+(the production default) every line is one JSON object.
+"""
+
+import json
+import logging
+import re
+import uuid
+
+from flask import Flask, g, has_request_context, request
+
+REQUEST_ID_HEADER = "X-Request-ID"
+VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def assign_request_id() -> None:
+    """Before the request: keep the caller's id if it is well-formed, else make one."""
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = given if VALID_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def echo_request_id(response):
+    """After the request: the id goes back to the caller."""
+    response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+    return response
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds `request_id` (or "-") to every log record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def init_app(app: Flask) -> None:
+    """Install the request id hooks, and JSON logs when LOG_FORMAT is json."""
+    app.before_request(assign_request_id)
+    app.after_request(echo_request_id)
+    for handler in app.logger.handlers:
+        handler.addFilter(RequestIdFilter())
+        if app.config["LOG_FORMAT"] == "json":
+            handler.setFormatter(JsonFormatter())

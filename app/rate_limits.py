@@ -1,0 +1,40 @@
+"""Throttling of login and registration, per client and per e-mail (Flask-Limiter).
+
+The limits come from the config (LOGIN_LIMIT_PER_CLIENT and friends) when a request is checked, so
+they can be set from the environment. The counters live in RATELIMIT_STORAGE_URI: memory:// counts
+per process; a redis:// URI shares them between every process and machine.
+"""
+
+from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from app.errors import APIError
+from app.request_body import request_data
+
+limiter = Limiter(key_func=get_remote_address)
+
+
+def email_key() -> str:
+    """The e-mail the request is about, lower-cased (what the auth schemas compare)."""
+    try:
+        email = request_data().get("email")
+    except APIError:
+        email = None  # the view answers the bad body with its 400
+    return f"email:{email.lower() if isinstance(email, str) else '-'}"
+
+
+def _configured(key: str):
+    return lambda: current_app.config[key]
+
+
+def throttled(per_client: str, per_email: str):
+    """Limit a view per client address and per e-mail, with the limits named by these keys."""
+
+    def decorator(view):
+        view = limiter.limit(_configured(per_email), key_func=email_key,
+                             scope=f"{per_email.lower()}")(view)
+        return limiter.limit(_configured(per_client), key_func=get_remote_address,
+                             scope=f"{per_client.lower()}")(view)
+
+    return decorator
