@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test fuzz lint install install-dev node-tools serve clean
+.PHONY: run test fuzz lint audit bench install install-dev node-tools serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,8 +54,18 @@ fuzz: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 
+# Production mode under gunicorn (gunicorn.conf.py): needs DATABASE_URL and SECRET in the
+# environment or .env, and the migrations applied (`.venv/bin/python manage.py db upgrade`).
 serve: install
-	APP_SETTINGS=production $(BIN)/gunicorn --bind $(HOST):$(PORT) "run:app"
+	APP_SETTINGS=production HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn "run:app"
+
+# Known vulnerabilities in the pinned requirements (pip-audit, PyPI's advisory data).
+audit: install-dev
+	$(BIN)/pip-audit --strict --progress-spinner off -r requirements.txt -r requirements-dev.txt
+
+# Load, fault, speed and login benchmarks against gunicorn on PostgreSQL: figures, not tests.
+bench: install-dev
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) .ruff_cache node_modules test-output

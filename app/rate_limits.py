@@ -13,6 +13,7 @@ from app.errors import APIError
 from app.request_body import request_data
 
 limiter = Limiter(key_func=get_remote_address)
+THROTTLED_MESSAGE = "Too many attempts. Please wait before trying again (see Retry-After)."
 
 
 def email_key() -> str:
@@ -33,8 +34,8 @@ def throttled(per_client: str, per_email: str):
 
     def decorator(view):
         view = limiter.limit(_configured(per_email), key_func=email_key,
-                             scope=f"{per_email.lower()}")(view)
+                             scope=per_email.lower(), error_message=THROTTLED_MESSAGE)(view)
         return limiter.limit(_configured(per_client), key_func=get_remote_address,
-                             scope=f"{per_client.lower()}")(view)
+                             scope=per_client.lower(), error_message=THROTTLED_MESSAGE)(view)
 
     return decorator

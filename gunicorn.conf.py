@@ -1,0 +1,61 @@
+"""Gunicorn settings for production: `gunicorn "run:app"` (or `make serve`) reads this file.
+
+Every setting can be changed from the environment:
+  GUNICORN_BIND            where to listen (default 127.0.0.1:8000; HOST and PORT also work)
+  GUNICORN_WORKERS         processes (default 2 x cores + 1; WEB_CONCURRENCY also works)
+  GUNICORN_THREADS         threads per process (default 2: gthread workers)
+  GUNICORN_TIMEOUT         seconds before a silent worker is restarted (default 30)
+  GUNICORN_GRACEFUL_TIMEOUT  seconds to finish requests on shutdown or reload (default 30)
+  GUNICORN_ACCESS_LOG      "-" for stdout (default), a file path, or "off"
+"""
+
+import json
+import multiprocessing
+import os
+
+from gunicorn.glogging import Logger
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.getenv(name, default))
+
+
+bind = os.getenv("GUNICORN_BIND") or f"{os.getenv('HOST', '127.0.0.1')}:{os.getenv('PORT', '8000')}"
+workers = _int("GUNICORN_WORKERS", _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = _int("GUNICORN_THREADS", 2)
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+_access_log = os.getenv("GUNICORN_ACCESS_LOG", "-")
+accesslog = None if _access_log == "off" else _access_log
+errorlog = "-"
+forwarded_allow_ips = os.getenv("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+class JsonAccessLogger(Logger):
+    """One JSON object per request, with the X-Request-ID the app answered with."""
+
+    def access(self, resp, req, environ, request_time):
+        if not (self.cfg.accesslog or self.cfg.logconfig or self.cfg.syslog):
+            return
+        headers = {name.lower(): value for name, value in resp.headers}
+        entry = {
+            "time": self.now(),
+            "remote": environ.get("REMOTE_ADDR", "-"),
+            "method": environ.get("REQUEST_METHOD"),
+            "path": environ.get("PATH_INFO"),
+            "query": environ.get("QUERY_STRING", ""),
+            "status": resp.status_code,
+            "bytes": getattr(resp, "sent", None),
+            "duration_ms": round(request_time.total_seconds() * 1000, 2),
+            "request_id": headers.get("x-request-id", "-"),
+            "user_agent": environ.get("HTTP_USER_AGENT", "-"),
+        }
+        try:
+            self.access_log.info(json.dumps(entry))
+        except Exception:  # a log line must never break a response
+            self.exception("Failed to write the access log")
+
+
+logger_class = JsonAccessLogger

@@ -1,0 +1,141 @@
+"""Operations: probes, request ids, JSON logs, security headers, CORS."""
+
+import json
+import logging
+import unittest
+
+from app import create_app, db
+from app.observability import JsonFormatter
+from tests.base import AuthenticatedTestCase, BaseTestCase, free_port
+
+
+class ProbeTestCase(BaseTestCase):
+    """GET /health and GET /ready."""
+
+    def test_health_needs_no_database(self):
+        app = create_app("testing", overrides={
+            "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg2://x@127.0.0.1:{free_port()}/x"})
+        res = app.test_client().get("/health")
+        self.assertEqual((res.status_code, res.get_json()), (200, {"status": "ok"}))
+
+    def test_ready_when_the_database_answers(self):
+        res = self.client().get("/ready")
+        self.assertEqual((res.status_code, res.get_json()), (200, {"status": "ready"}))
+
+    def test_not_ready_without_the_database_is_503_json(self):
+        app = create_app("testing", overrides={
+            "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg2://x@127.0.0.1:{free_port()}/x"})
+        with self.assertLogs(app.logger, level="ERROR"):
+            res = app.test_client().get("/ready")
+        self.assert_error(res, 503, "The database is unavailable. Please try again shortly.")
+        self.assertEqual(res.headers["Retry-After"], "5")
+
+
+class RequestIdTestCase(BaseTestCase):
+    """X-Request-ID: kept when well-formed, made otherwise, and in the logs."""
+
+    def test_a_well_formed_id_is_echoed(self):
+        res = self.client().get("/health", headers={"X-Request-ID": "abc-123_x.y:z"})
+        self.assertEqual(res.headers["X-Request-ID"], "abc-123_x.y:z")
+
+    def test_a_missing_or_bad_id_is_replaced(self):
+        seen = set()
+        for value in [None, "", "has space", "x" * 129, "<script>", "é"]:
+            with self.subTest(value=value):
+                headers = {} if value is None else {"X-Request-ID": value}
+                made = self.client().get("/health", headers=headers).headers["X-Request-ID"]
+                self.assertRegex(made, r"^[0-9a-f]{32}$")
+                seen.add(made)
+        self.assertEqual(len(seen), 6)
+
+    def test_errors_carry_the_id_too(self):
+        res = self.client().get("/nowhere", headers={"X-Request-ID": "req-404"})
+        self.assertEqual((res.status_code, res.headers["X-Request-ID"]), (404, "req-404"))
+
+    def test_log_lines_name_the_request_and_can_be_json(self):
+        app = create_app("testing", overrides={"LOG_FORMAT": "json"})
+
+        @app.get("/log-something")
+        def log_something():
+            app.logger.warning("something happened")
+            return {"ok": True}
+
+        records = []
+        handler = logging.Handler()
+        handler.emit = records.append
+        app.logger.addHandler(handler)
+        from app.observability import RequestIdFilter
+
+        handler.addFilter(RequestIdFilter())
+        app.test_client().get("/log-something", headers={"X-Request-ID": "trace-7"})
+        (record,) = records
+        line = json.loads(JsonFormatter().format(record))
+        self.assertEqual((line["message"], line["request_id"], line["level"]),
+                         ("something happened", "trace-7", "WARNING"))
+
+
+class SecurityHeadersTestCase(AuthenticatedTestCase):
+    """nosniff, referrer and framing everywhere; no-store where a token is involved."""
+
+    def test_every_response_has_the_headers(self):
+        for res in [self.client().get("/health"), self.client().get("/nowhere"),
+                    self.client().get("/bucketlists/", headers=self.headers),
+                    self.client().get("/static/browsable/browsable.css")]:
+            with self.subTest(path=res.request.path):
+                self.assertEqual(res.headers["X-Content-Type-Options"], "nosniff")
+                self.assertEqual(res.headers["Referrer-Policy"], "no-referrer")
+                self.assertEqual(res.headers["X-Frame-Options"], "DENY")
+                self.assertIn("frame-ancestors 'none'", res.headers["Content-Security-Policy"])
+
+    def test_token_bearing_responses_are_not_stored(self):
+        login = self.login_user()
+        self.assertEqual(login.headers["Cache-Control"], "no-store")
+        listing = self.client().get("/bucketlists/", headers=self.headers)
+        self.assertEqual(listing.headers["Cache-Control"], "no-store")
+        self.assertNotIn("no-store", self.client().get("/health").headers.get("Cache-Control", ""))
+
+    def test_html_pages_keep_their_strict_policy(self):
+        page = self.client().get("/bucketlists/", headers={"Accept": "text/html"})
+        self.assertIn("script-src 'self'", page.headers["Content-Security-Policy"])
+
+    def test_cors_is_off_by_default(self):
+        res = self.client().options("/bucketlists/", headers={
+            "Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+        self.assertNotIn("Access-Control-Allow-Origin", res.headers)
+        res = self.client().get("/bucketlists/", headers={**self.headers,
+                                                          "Origin": "https://evil.example"})
+        self.assertNotIn("Access-Control-Allow-Origin", res.headers)
+
+
+class CorsTestCase(AuthenticatedTestCase):
+    """CORS_ORIGINS lists the origins a browser may call the API from."""
+
+    def setUp(self):
+        super().setUp()
+        self.app = create_app("testing", overrides={"CORS_ORIGINS": ["https://app.example"]})
+        self.client = self.app.test_client
+
+    def test_listed_origin_is_allowed_with_the_bearer_header(self):
+        res = self.client().options("/bucketlists/", headers={
+            "Origin": "https://app.example", "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Authorization, Content-Type"})
+        self.assertEqual(res.headers["Access-Control-Allow-Origin"], "https://app.example")
+        self.assertIn("authorization", res.headers["Access-Control-Allow-Headers"].lower())
+        res = self.client().get("/bucketlists/", headers={**self.headers,
+                                                          "Origin": "https://app.example"})
+        self.assertEqual(res.headers["Access-Control-Allow-Origin"], "https://app.example")
+        self.assertIn("X-Total-Count", res.headers["Access-Control-Expose-Headers"])
+
+    def test_other_origins_are_not(self):
+        res = self.client().get("/bucketlists/", headers={**self.headers,
+                                                          "Origin": "https://evil.example"})
+        self.assertNotIn("Access-Control-Allow-Origin", res.headers)
+
+    def tearDown(self):
+        with self.app.app_context():
+            db.engine.dispose()
+        super().tearDown()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,158 @@
+"""Login and registration throttling (Flask-Limiter): per client, per e-mail, shared via Redis."""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+from unittest import mock
+
+from app import create_app, db
+from app.rate_limits import THROTTLED_MESSAGE
+from tests.base import BaseTestCase, free_port
+
+LIMITS = {
+    "RATELIMIT_ENABLED": True,
+    "LOGIN_LIMIT_PER_CLIENT": "5 per minute",
+    "LOGIN_LIMIT_PER_EMAIL": "3 per minute",
+    "REGISTER_LIMIT_PER_CLIENT": "4 per minute",
+    "REGISTER_LIMIT_PER_EMAIL": "2 per minute",
+}
+
+
+class RateLimitTestCase(BaseTestCase):
+    """429 JSON with Retry-After once a client or an e-mail has had its share."""
+
+    def setUp(self):
+        super().setUp()
+        self.app = create_app("testing", overrides=LIMITS)
+        self.client = self.app.test_client
+        self.register_user("user@example.com", "right password")
+
+    def tearDown(self):
+        with self.app.app_context():
+            db.engine.dispose()
+        super().tearDown()
+
+    def login_from(self, address, email="user@example.com", password="wrong password"):  # noqa: S107
+        return self.client().post("/auth/login", json={"email": email, "password": password},
+                                  environ_base={"REMOTE_ADDR": address})
+
+    def assert_throttled(self, response):
+        body = self.assert_error(response, 429)
+        self.assertEqual(body["message"], THROTTLED_MESSAGE)
+        self.assertGreater(int(response.headers["Retry-After"]), 0)
+        return body
+
+    def test_one_email_is_throttled_whatever_the_client(self):
+        for number in range(3):
+            self.assertEqual(self.login_from(f"10.0.0.{number}").status_code, 401)
+        self.assert_throttled(self.login_from("10.0.0.9"))
+        # even the right password waits: that is what stops guessing
+        self.assert_throttled(self.login_from("10.0.0.10", password="right password"))
+        self.assertEqual(self.login_from("10.0.0.11", email="other@example.com").status_code, 401)
+
+    def test_one_client_is_throttled_whatever_the_email(self):
+        for number in range(5):
+            self.assertEqual(self.login_from("10.1.1.1", f"u{number}@example.com").status_code, 401)
+        self.assert_throttled(self.login_from("10.1.1.1", "fresh@example.com"))
+        self.assertEqual(self.login_from("10.1.1.2", "fresh@example.com").status_code, 401)
+
+    def test_email_case_does_not_escape_the_limit(self):
+        for email in ["USER@example.com", "User@Example.com", "user@EXAMPLE.com"]:
+            self.login_from("10.2.0.1", email)
+        self.assert_throttled(self.login_from("10.2.0.2", "user@example.com"))
+
+    def test_registration_is_throttled(self):
+        for number in range(2):
+            self.client().post("/auth/register", json={"email": "new@example.com",
+                                                       "password": "long enough"},
+                               environ_base={"REMOTE_ADDR": f"10.3.0.{number}"})
+        res = self.client().post("/auth/register", json={"email": "new@example.com",
+                                                         "password": "long enough"},
+                                 environ_base={"REMOTE_ADDR": "10.3.0.9"})
+        self.assert_throttled(res)
+
+    def test_bad_bodies_still_get_their_400(self):
+        res = self.client().post("/auth/login", data="{", content_type="application/json",
+                                 environ_base={"REMOTE_ADDR": "10.4.0.1"})
+        self.assert_error(res, 400, "Malformed JSON in the request body.")
+
+    def test_other_routes_are_not_throttled(self):
+        for _ in range(20):
+            self.assertEqual(self.client().get("/health").status_code, 200)
+
+    def test_limits_can_be_turned_off(self):
+        app = create_app("testing", overrides={**LIMITS, "RATELIMIT_ENABLED": False})
+        try:
+            statuses = {app.test_client().post("/auth/login", json={
+                "email": "user@example.com", "password": "nope"}).status_code for _ in range(10)}
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+        self.assertEqual(statuses, {401})
+
+    def test_the_environment_sets_them(self):
+        values = {"RATELIMIT_ENABLED": "false", "LOGIN_LIMIT_PER_EMAIL": "7 per hour"}
+        with mock.patch.dict(os.environ, values):
+            config = create_app("development").config
+        self.assertEqual((config["RATELIMIT_ENABLED"], config["LOGIN_LIMIT_PER_EMAIL"]),
+                         (False, "7 per hour"))
+        with mock.patch.dict(os.environ, {"RATELIMIT_ENABLED": "true"}):
+            self.assertTrue(create_app("development").config["RATELIMIT_ENABLED"])
+
+
+REDIS = shutil.which("redis-server")
+
+
+@unittest.skipUnless(REDIS, "redis-server not installed (apt-get install redis-server; .ci/run "
+                            "does): the shared-counter test is skipped")
+class SharedCountersTestCase(BaseTestCase):
+    """With a Redis storage URI, every process counts against the same limits."""
+
+    def setUp(self):
+        super().setUp()
+        self.port = free_port()
+        self.workdir = tempfile.mkdtemp(prefix="bucketlist-redis-")
+        self.redis = subprocess.Popen(
+            [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.workdir],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(self.stop_redis)
+        deadline = time.monotonic() + 10
+        import socket
+
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop_redis(self):
+        self.redis.terminate()
+        self.redis.wait(10)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def test_two_processes_share_the_counters(self):
+        shared = {**LIMITS, "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{self.port}"}
+        first, second = create_app("testing", shared), create_app("testing", shared)
+        try:
+            for app in (first, second, first):
+                res = app.test_client().post("/auth/login", json={
+                    "email": "shared@example.com", "password": "x"})
+                self.assertEqual(res.status_code, 401)
+            res = second.test_client().post("/auth/login", json={
+                "email": "shared@example.com", "password": "x"})
+            self.assertEqual(res.status_code, 429)
+        finally:
+            for app in (first, second):
+                with app.app_context():
+                    db.engine.dispose()
+
+
+if __name__ == "__main__":
+    unittest.main()
