@@ -31,12 +31,12 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def serving(args: list[str], env: dict):
+def serving(args: list[str], env: dict, stdout=subprocess.DEVNULL):
     """Start `args` (with {port} filled in), wait until it accepts connections; yield its URL."""
     port = free_port()
     args = [arg.replace("{port}", str(port)) for arg in args]
     process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               stdout=stdout, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -54,15 +54,15 @@ def serving(args: list[str], env: dict):
 
 
 @contextlib.contextmanager
-def live_api(config: str = "production"):
+def live_api(config: str = "production", stdout=subprocess.DEVNULL, extra_env=None):
     """The API under gunicorn on a fresh, migrated PostgreSQL database; yields its base URL."""
     with scratch_database() as url:
         env = {"APP_SETTINGS": config, "DATABASE_URL": url, "SECRET": SECRET,
-               "BCRYPT_LOG_ROUNDS": "4"}
+               "BCRYPT_LOG_ROUNDS": "4", **(extra_env or {})}
         upgrade = run(sys.executable, "manage.py", "db", "upgrade", **env)
         if upgrade.returncode != 0:
             raise RuntimeError(upgrade.stderr)
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         with serving([gunicorn, "--bind", "127.0.0.1:{port}", "--workers", "2", "run:app"],
-                     env) as base:
+                     env, stdout) as base:
             yield base

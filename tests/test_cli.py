@@ -109,6 +109,20 @@ class ServeTestCase(unittest.TestCase):
         with live_api() as base:
             self.exercise(base)
 
+    def test_gunicorn_writes_a_json_access_log_with_the_request_id(self):
+        with tempfile.TemporaryFile("w+") as log:
+            with live_api(stdout=log) as base:
+                req = urllib.request.Request(base + "/health?probe=1",
+                                             headers={"X-Request-ID": "trace-42"})
+                with urllib.request.urlopen(req, timeout=10) as response:
+                    self.assertEqual(response.headers["X-Request-ID"], "trace-42")
+            log.seek(0)
+            entries = [json.loads(line) for line in log if line.startswith("{")]
+        (entry,) = [e for e in entries if e["request_id"] == "trace-42"]
+        self.assertEqual((entry["method"], entry["path"], entry["query"], entry["status"]),
+                         ("GET", "/health", "probe=1", 200))
+        self.assertIsInstance(entry["duration_ms"], float)
+
     def test_manage_run_serves_development_on_sqlite(self):
         with tempfile.TemporaryDirectory() as directory:
             url = "sqlite:///" + os.path.join(directory, "dev.db")
