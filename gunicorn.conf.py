@@ -23,7 +23,7 @@ def _int(name: str, default: int) -> int:
 bind = os.getenv("GUNICORN_BIND") or f"{os.getenv('HOST', '127.0.0.1')}:{os.getenv('PORT', '8000')}"
 workers = _int("GUNICORN_WORKERS", _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = _int("GUNICORN_THREADS", 2)
-worker_class = "gthread" if threads > 1 else "sync"
+worker_class = os.getenv("GUNICORN_WORKER_CLASS", "gthread")  # keeps connections alive
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)

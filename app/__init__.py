@@ -7,7 +7,7 @@ import secrets
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import browsable, observability, security
+from app import browsable, database, observability, security
 from app.errors import register_error_handlers
 from app.extensions import bcrypt, db, migrate
 from app.rate_limits import limiter
@@ -65,6 +65,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _load_config(app, config_name, overrides)
 
     db.init_app(app)
+    with app.app_context():
+        database.init_engine(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
     bcrypt.init_app(app)
     limiter.init_app(app)

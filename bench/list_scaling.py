@@ -43,8 +43,8 @@ def name_for(number: int) -> str:
 
 def seed(rows: int) -> dict:
     """A user with `rows` bucketlists (one holding 1,000 items) and a user with ten."""
-    heavy = User(email="heavy@example.com", password="heavy password")  # noqa: S106
-    light = User(email="light@example.com", password="light password")  # noqa: S106
+    heavy = User(email="heavy@example.com", password="heavy password")
+    light = User(email="light@example.com", password="light password")
     db.session.add_all([heavy, light])
     db.session.commit()
     now = utcnow()

