@@ -19,8 +19,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.common import Postgres, gunicorn, machine, migrate
 
-WORKERS = int(os.getenv("BENCH_WORKERS", os.cpu_count() * 2 + 1))
-THREADS = int(os.getenv("BENCH_THREADS", "2"))
+# gunicorn.conf.py's defaults for this machine, unless BENCH_WORKERS / BENCH_THREADS say otherwise.
+WORKERS = int(os.getenv("BENCH_WORKERS", os.cpu_count() * 2))
+THREADS = int(os.getenv("BENCH_THREADS", "1"))
 
 
 def call(base, path, body=None, token=None, method=None):

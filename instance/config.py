@@ -69,7 +69,6 @@ class Config:
     DEBUG = False
     TESTING = False
     SQLALCHEMY_TRACK_MODIFICATIONS = False
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = 1024 * 1024
     # Only development may fall back to an embedded SQLite database and a random per-process SECRET;
     # every other environment must be given DATABASE_URL and SECRET.
@@ -89,6 +88,13 @@ class Config:
     def SQLALCHEMY_DATABASE_URI(self) -> str | None:
         """The database, from DATABASE_URL."""
         return normalize_database_url(os.getenv("DATABASE_URL"))
+
+    @property
+    def SQLALCHEMY_ENGINE_OPTIONS(self) -> dict:
+        """Pre-ping (default on) tests each pooled connection before use, so a restarted
+        database costs no failed request; off, a dead connection fails one request (503) and
+        the pool is renewed. DATABASE_POOL_PRE_PING=false saves a round trip per request."""
+        return {"pool_pre_ping": _bool_from_env("DATABASE_POOL_PRE_PING", True)}
 
     @property
     def TOKEN_LIFETIME_SECONDS(self) -> int:
