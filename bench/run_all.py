@@ -78,6 +78,8 @@ def write(load_result, fault_result, speed_result, login_result):
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip() or "unknown"
     fault = fault_result["fault"]
+    runs = {name: ", ".join(f"{rate:.0f}" for rate in rates)
+            for name, rates in speed_result["runs"].items()}
     operations = [["operation", "count", "p50 ms", "p99 ms"], ["---"] * 4] + [
         [op, v["count"], f"{v['p50_ms']:.1f}", f"{v['p99_ms']:.1f}"]
         for op, v in sorted(load_result["by_operation"].items())]
@@ -119,8 +121,8 @@ The same mix ({fault_result['requests']:,} requests) with PostgreSQL stopped
   went down), **{fault['non_503_failures_during']} failures other than 503**
 - full service **{fault['full_service_after_s']:.1f} s** after it was back (last 503); failures
   after other than 503: {fault['failures_after_other_than_503']}
-- {fault_result['acknowledged_writes']:,} acknowledged writes read back: **{fault_result['lost_writes']}
-  lost**
+- {fault_result['acknowledged_writes']:,} acknowledged writes read back:
+  **{fault_result['lost_writes']} lost**
 
 ## Speed — `.venv/bin/python bench/speed.py`
 
@@ -132,8 +134,8 @@ the same bytes of JSON.
 
 | app | requests/s | runs |
 | --- | --- | --- |
-| project (Flask, SQLAlchemy ORM, marshmallow) | **{speed_result['project_rps']:.0f}** | {', '.join(f'{r:.0f}' for r in speed_result['runs']['project'])} |
-| bare WSGI floor | **{speed_result['floor_rps']:.0f}** | {', '.join(f'{r:.0f}' for r in speed_result['runs']['floor'])} |
+| project (Flask, ORM, marshmallow) | **{speed_result['project_rps']:.0f}** | {runs['project']} |
+| bare WSGI floor | **{speed_result['floor_rps']:.0f}** | {runs['floor']} |
 | ratio | **{speed_result['ratio']:.2f}** | |
 
 Where the project's time goes (cProfile of 3,000 in-process requests, and py-spy on the workers):
