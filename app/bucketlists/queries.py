@@ -1,7 +1,5 @@
 """The queries behind the bucketlist and item views: always scoped to the caller."""
 
-import functools
-
 from flask import abort, g
 from sqlalchemy import bindparam, func
 from sqlalchemy.orm import joinedload, with_expression
@@ -13,12 +11,8 @@ BUCKETLIST_NOT_FOUND = "Bucketlist not found."
 ITEM_NOT_FOUND = "Item not found."
 
 
-@functools.cache
-def with_counts():
-    """Options that load `items_count` and `done_count` in the same query as the bucketlists.
-
-    Built once: options are immutable, and building them costs more than running the query.
-    """
+def _counts():
+    """Loader options that fill `items_count` and `done_count` in the query of the bucketlists."""
     items = db.select(func.count(Item.id)).where(Item.bucketlist_id == Bucketlist.id)
     done = items.where(Item.done.is_(True))
     return (
@@ -27,16 +21,19 @@ def with_counts():
     )
 
 
+# Built once: options and statements cost more to build than to run; values are bound per call.
+WITH_COUNTS = _counts()
+
+
 def own_bucketlists():
     """A select of the caller's bucketlists."""
     return db.select(Bucketlist).where(Bucketlist.created_by == g.user.id)
 
 
-# Built once (statements and their options cost more to build than to run); values are bound.
 OWN_BUCKETLIST = db.select(Bucketlist).where(
     Bucketlist.id == bindparam("bucketlist_id"), Bucketlist.created_by == bindparam("owner_id")
 )
-OWN_BUCKETLIST_WITH_ITEMS = OWN_BUCKETLIST.options(*with_counts(), joinedload(Bucketlist.items))
+OWN_BUCKETLIST_WITH_ITEMS = OWN_BUCKETLIST.options(*WITH_COUNTS, joinedload(Bucketlist.items))
 
 
 def get_own_bucketlist(bucketlist_id: int, with_items: bool = False) -> Bucketlist:

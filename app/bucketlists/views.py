@@ -4,7 +4,7 @@ from flask import g, jsonify, url_for
 
 from app.auth.guard import token_required
 from app.bucketlists import bucketlists_blueprint
-from app.bucketlists.queries import get_own_bucketlist, own_bucketlists, with_counts
+from app.bucketlists.queries import WITH_COUNTS, get_own_bucketlist, own_bucketlists
 from app.bucketlists.schemas import (
     BucketlistDetailSchema,
     BucketlistInputSchema,
@@ -46,7 +46,7 @@ def create_bucketlist():
 def list_bucketlists():
     """The caller's bucketlists, a page at a time, with how many goals each has and has done."""
     args = list_query_schema.load(query_args())
-    page = paginate(own_bucketlists(), Bucketlist, args, options=with_counts(),
+    page = paginate(own_bucketlists(), Bucketlist, args, options=WITH_COUNTS,
                     total=g.user.bucketlists_count)
     return jsonify(summary_schema.dump(page.rows)), 200, paging_headers(page)
 
