@@ -55,7 +55,21 @@ class User(db.Model):
         return f"<User {self.id} {self.email}>"
 
 
-class Bucketlist(db.Model):
+class Timestamped:
+    """`date_created` and `date_modified`, timezone-aware UTC; a new row's two are one instant."""
+
+    date_created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    date_modified: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    def __init__(self, **fields) -> None:
+        fields.setdefault("date_created", utcnow())
+        fields.setdefault("date_modified", fields["date_created"])
+        super().__init__(**fields)
+
+
+class Bucketlist(Timestamped, db.Model):
     """A named list of goals, owned by the user who created it."""
 
     __tablename__ = "bucketlists"
@@ -70,10 +84,6 @@ class Bucketlist(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
-    date_created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    date_modified: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     owner: Mapped[User] = relationship(back_populates="bucketlists")
     items: Mapped[list["Item"]] = relationship(
@@ -83,13 +93,6 @@ class Bucketlist(db.Model):
     # Filled by the query that loads the bucketlist (see app/bucketlists/queries.py).
     items_count: Mapped[int | None] = query_expression()
     done_count: Mapped[int | None] = query_expression()
-
-    def __init__(self, **fields) -> None:
-        """A new bucketlist's creation and modification times are the same instant."""
-        now = utcnow()
-        fields.setdefault("date_created", now)
-        fields.setdefault("date_modified", fields["date_created"])
-        super().__init__(**fields)
 
     @classmethod
     def add_for(cls, user: "User", name: str) -> "Bucketlist":
@@ -122,7 +125,7 @@ class Bucketlist(db.Model):
         return f"<Bucketlist {self.id} {self.name!r}>"
 
 
-class Item(db.Model):
+class Item(Timestamped, db.Model):
     """A goal in a bucketlist; `date_done` says when it was last marked done."""
 
     __tablename__ = "items"
@@ -135,19 +138,12 @@ class Item(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
     done: Mapped[bool] = mapped_column(Boolean, default=False)
-    date_created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    date_modified: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
     date_done: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     bucketlist_id: Mapped[int] = mapped_column(ForeignKey("bucketlists.id", ondelete="CASCADE"))
     bucketlist: Mapped[Bucketlist] = relationship(back_populates="items")
 
     def __init__(self, **fields) -> None:
-        """A new item: its two times are the same instant, and `date_done` is set if it is done."""
-        now = utcnow()
-        fields.setdefault("date_created", now)
-        fields.setdefault("date_modified", fields["date_created"])
+        """A new item; `date_done` is set if it is created done."""
         fields.setdefault("done", False)
         super().__init__(**fields)
         if self.done:
@@ -159,9 +155,8 @@ class Item(db.Model):
         if name is not None:
             self.name = name
         if done is not None and done != self.done:
-            self.date_done = now if done else None
-        if done is not None:
             self.done = done
+            self.date_done = now if done else None
         self.date_modified = now
 
     def __repr__(self) -> str:
