@@ -57,7 +57,7 @@ class TokenTestCase(BaseTestCase):
         self.assertEqual(res.get_json()["name"], "Guarded")
 
     def test_bad_token_ids_are_401(self):
-        for jti in ["", 12, "j" * 65, None]:
+        for jti in ["", 12, "j" * 65, None, "a\x00b", "\u00e9t\u00e9", "a b"]:
             with self.subTest(jti=jti):
                 claims = valid_claims()
                 claims["jti"] = jti

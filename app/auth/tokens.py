@@ -1,5 +1,6 @@
 """Access tokens: HS256 JSON Web Tokens carrying the user id as `sub` and a unique `jti`."""
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -16,7 +17,9 @@ REQUIRED_CLAIMS = ["sub", "iat", "exp", "jti"]
 EXPIRED_MESSAGE = "Expired token. Please login to get a new token"
 INVALID_MESSAGE = "Invalid token. Please register or login"
 REVOKED_MESSAGE = "Token revoked. Please login again."
-MAX_JTI_LENGTH = 64
+# The ids this app issues are uuid4 hex; anything else (a NUL, spaces, 65+ characters) is refused
+# before it reaches a query.
+VALID_JTI = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # RFC 6750: a 401 for a bearer token says so, and why.
 INVALID_TOKEN_CHALLENGE = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
@@ -63,6 +66,6 @@ def decode_token(token: str) -> AccessToken:
     subject, jti, expires = payload["sub"], payload["jti"], payload["exp"]
     if not subject.isascii() or not subject.isdigit() or not 0 < int(subject) <= MAX_ID:
         raise invalid_token()
-    if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI_LENGTH:
+    if not isinstance(jti, str) or not VALID_JTI.fullmatch(jti):
         raise invalid_token()
     return AccessToken(int(subject), jti, datetime.fromtimestamp(expires, tz=timezone.utc))
