@@ -3,6 +3,7 @@
 import contextlib
 import os
 import platform
+import re
 import shutil
 import socket
 import subprocess
@@ -93,3 +94,20 @@ def gunicorn(app: str, database_url: str, *, workers: int, threads: int, rounds:
     finally:
         process.terminate()
         process.wait(30)
+
+
+def wrk(url: str, seconds: int, connections: int, *, token: str | None = None,
+        script: str | None = None) -> float:
+    """Requests per second wrk (Debian's package) measured; fails on any non-2xx answer.
+
+    `token` is sent as a bearer token; `script` is a wrk Lua script (e.g. for a POST body).
+    """
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s"]
+    if token:
+        args += ["-H", f"Authorization: Bearer {token}"]
+    if script:
+        args += ["-s", script]
+    output = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in output:
+        raise RuntimeError(f"non-2xx answers from {url}:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])

@@ -11,9 +11,7 @@ and compares the rate with cores / hash time.
 import argparse
 import json
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +20,7 @@ import bcrypt
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import Postgres, gunicorn, machine, migrate
+from bench.common import Postgres, gunicorn, machine, migrate, wrk
 from bench.speed import call
 
 USER = {"email": "login@example.com", "password": "login bench password"}
@@ -52,15 +50,12 @@ def measure(seconds: int = 15, rounds: int = 12) -> dict:
                 script.write('wrk.method = "POST"\n'
                              f"wrk.body = '{json.dumps(USER)}'\n"
                              'wrk.headers["Content-Type"] = "application/json"\n')
-            output = subprocess.run(
-                ["wrk", "-t2", f"-c{cores * 8}", f"-d{seconds}s", "-s", script.name,
-                 base + "/auth/login"], capture_output=True, text=True, check=True).stdout
-            os.unlink(script.name)
+            try:
+                measured = wrk(base + "/auth/login", seconds, cores * 8, script=script.name)
+            finally:
+                os.unlink(script.name)
     finally:
         database.close()
-    if "Non-2xx" in output:
-        raise RuntimeError(f"logins failed:\n{output}")
-    measured = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
     expected = cores / per_hash
     return {"cores": cores, "rounds": rounds, "hash_ms": per_hash * 1000,
             "expected_per_s": expected, "measured_per_s": measured,

@@ -10,14 +10,12 @@ Prints requests per second of each and the ratio project / floor.
 import argparse
 import json
 import os
-import re
-import subprocess
 import sys
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import Postgres, gunicorn, machine, migrate
+from bench.common import Postgres, gunicorn, machine, migrate, wrk
 
 # gunicorn.conf.py's defaults for this machine, unless BENCH_WORKERS / BENCH_THREADS say otherwise.
 WORKERS = int(os.getenv("BENCH_WORKERS", os.cpu_count() * 2))
@@ -45,16 +43,6 @@ def seed(base) -> tuple[str, int]:
     return token, bucketlist["id"]
 
 
-def wrk(url: str, token: str, seconds: int, connections: int) -> float:
-    """Requests per second wrk measured; fails on any non-2xx answer."""
-    output = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-H", f"Authorization: Bearer {token}",
-         url], capture_output=True, text=True, check=True).stdout
-    if "Non-2xx" in output:
-        raise RuntimeError(f"non-2xx answers from {url}:\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
-
-
 def measure(seconds: int = 10, connections: int = 32) -> dict:
     database = Postgres()
     try:
@@ -72,8 +60,8 @@ def measure(seconds: int = 10, connections: int = 32) -> dict:
                               extra_env=env) as base:
                     body = call(base, path, token=token)
                     assert body == project_body, (name, body, project_body)
-                    wrk(base + path, token, 2, connections)  # warm-up
-                    results[name].append(wrk(base + path, token, seconds, connections))
+                    wrk(base + path, 2, connections, token=token)  # warm-up
+                    results[name].append(wrk(base + path, seconds, connections, token=token))
         project, floor = max(results["project"]), max(results["floor"])
         return {"project_rps": project, "floor_rps": floor, "ratio": project / floor,
                 "runs": results, "workers": WORKERS, "threads": THREADS,
