@@ -29,9 +29,8 @@ def wants_html() -> bool:
     return accept["text/html"] > accept["application/json"]
 
 
-def _view_for(path: str, method: str):
+def _view_for(adapter, path: str, method: str):
     """The view that answers `method path`, or None."""
-    adapter = current_app.url_map.bind_to_environ(request.environ)
     try:
         endpoint, _ = adapter.match(path, method=method)
     except HTTPException:
@@ -61,7 +60,7 @@ def _forms(path: str) -> list[dict]:
     for method in FORM_METHODS:
         if method not in allowed:
             continue
-        view = _view_for(path, method)
+        view = _view_for(adapter, path, method)
         operation: Operation | None = getattr(view, "operation", None)
         body = operation.body if operation else None
         fields = [
@@ -76,7 +75,7 @@ def _forms(path: str) -> list[dict]:
 def render_page(response):
     """Wrap a JSON response in the browsable HTML page (same status and headers)."""
     body = json.loads(response.get_data(as_text=True) or "null")
-    view = _view_for(request.path, request.method)
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     name, description = _title(view) if view else (response.status, "")
     headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
     page = {
