@@ -51,7 +51,7 @@ def _load_config(app: Flask, config_name: str | None, overrides: dict | None) ->
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + path
         _announce_once("DATABASE_URL is not set: using the embedded SQLite database %s", path)
     if not app.config.get("SECRET"):
-        app.config["SECRET"] = app.config["SECRET_KEY"] = secrets.token_urlsafe(48)
+        app.config["SECRET"] = secrets.token_urlsafe(48)
         _announce_once("SECRET is not set: using a random one; tokens end when the process does.")
 
 
@@ -66,7 +66,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     db.init_app(app)
     with app.app_context():
-        database.init_engine(db.engine)
+        database.init_engine(
+            db.engine,
+            pre_ping=app.config["DATABASE_POOL_PRE_PING"],
+            ping_after_idle_seconds=app.config["DATABASE_PING_AFTER_IDLE_MS"] / 1000,
+        )
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
     bcrypt.init_app(app)
     limiter.init_app(app)

@@ -70,6 +70,8 @@ class Config:
     TESTING = False
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # No SECRET_KEY: the app keeps no cookie session (clients send their token), and without a key
+    # Flask skips opening one on every request.
     # Only development may fall back to an embedded SQLite database and a random per-process SECRET;
     # every other environment must be given DATABASE_URL and SECRET.
     DEVELOPMENT_DEFAULTS = False
@@ -80,21 +82,21 @@ class Config:
         return os.getenv("SECRET")
 
     @property
-    def SECRET_KEY(self) -> str | None:
-        """Flask's own secret, kept equal to SECRET."""
-        return self.SECRET
-
-    @property
     def SQLALCHEMY_DATABASE_URI(self) -> str | None:
         """The database, from DATABASE_URL."""
         return normalize_database_url(os.getenv("DATABASE_URL"))
 
     @property
-    def SQLALCHEMY_ENGINE_OPTIONS(self) -> dict:
-        """Pre-ping (default on) tests each pooled connection before use, so a restarted
-        database costs no failed request; off, a dead connection fails one request (503) and
-        the pool is renewed. DATABASE_POOL_PRE_PING=false saves a round trip per request."""
-        return {"pool_pre_ping": _bool_from_env("DATABASE_POOL_PRE_PING", True)}
+    def DATABASE_POOL_PRE_PING(self) -> bool:
+        """Test a pooled connection that sat idle before using it (default on), so a restarted
+        database costs no failed request; off, a dead connection fails one request (503) and the
+        pool is renewed."""
+        return _bool_from_env("DATABASE_POOL_PRE_PING", True)
+
+    @property
+    def DATABASE_PING_AFTER_IDLE_MS(self) -> int:
+        """How long a connection may sit unused and still skip the pre-ping (0: ping always)."""
+        return _int_from_env("DATABASE_PING_AFTER_IDLE_MS", 500, minimum=0)
 
     @property
     def TOKEN_LIFETIME_SECONDS(self) -> int:

@@ -1,6 +1,10 @@
-"""Reads run without a transaction; writes keep theirs, even on a connection a read just used."""
+"""Pooled connections: reads run without a transaction, idle connections are pinged before use."""
 
+import time
 import unittest
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from app import create_app, db
 from tests.base import BaseTestCase
@@ -36,6 +40,72 @@ class ReadOnlyAutocommitTestCase(BaseTestCase):
     def test_outside_requests_sessions_are_transactional(self):
         with self.app.app_context():
             self.assertFalse(db.session.connection().connection.dbapi_connection.autocommit)
+
+
+class IdlePrePingTestCase(BaseTestCase):
+    """app/database.py: a connection cut while idle is replaced before use, not failed on."""
+
+    def make_app(self, **overrides):
+        """An app with one pooled connection and a route that names its server process."""
+        app = create_app("testing", overrides={
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0}, **overrides})
+
+        @app.get("/backend")
+        def backend():
+            return {"pid": db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()}
+
+        self.addCleanup(self.dispose, app)
+        return app
+
+    @staticmethod
+    def dispose(app):
+        with app.app_context():
+            db.engine.dispose()
+
+    def cut(self, app, pid: int) -> None:
+        """End a server process from outside the app, as a database restart or a proxy would."""
+        with app.app_context():
+            url = db.engine.url
+        engine = create_engine(url, poolclass=NullPool)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        engine.dispose()
+
+    def backend_after_cut(self, app, pause: float):
+        """Use the connection, cut it, wait, and ask again: the second answer."""
+        client = app.test_client()
+        pid = client.get("/backend").get_json()["pid"]
+        self.cut(app, pid)
+        time.sleep(pause)
+        return pid, client.get("/backend")
+
+    def test_a_connection_idle_longer_than_the_window_is_pinged_and_replaced(self):
+        app = self.make_app(DATABASE_PING_AFTER_IDLE_MS=100)
+        pid, answer = self.backend_after_cut(app, pause=0.3)
+        self.assertEqual(answer.status_code, 200)
+        self.assertNotEqual(answer.get_json()["pid"], pid)
+
+    def test_a_window_of_zero_pings_on_every_use(self):
+        app = self.make_app(DATABASE_PING_AFTER_IDLE_MS=0)
+        pid, answer = self.backend_after_cut(app, pause=0)
+        self.assertEqual(answer.status_code, 200)
+        self.assertNotEqual(answer.get_json()["pid"], pid)
+
+    def test_a_connection_used_within_the_window_fails_once_then_the_pool_is_renewed(self):
+        app = self.make_app(DATABASE_PING_AFTER_IDLE_MS=60_000)
+        with self.assertLogs(app.logger, level="ERROR"):
+            pid, answer = self.backend_after_cut(app, pause=0)
+        self.assertEqual(answer.status_code, 503)
+        again = app.test_client().get("/backend")
+        self.assertEqual(again.status_code, 200)
+        self.assertNotEqual(again.get_json()["pid"], pid)
+
+    def test_without_pre_ping_a_cut_connection_fails_once(self):
+        app = self.make_app(DATABASE_POOL_PRE_PING=False, DATABASE_PING_AFTER_IDLE_MS=0)
+        with self.assertLogs(app.logger, level="ERROR"):
+            _, answer = self.backend_after_cut(app, pause=0.3)
+        self.assertEqual(answer.status_code, 503)
+        self.assertEqual(app.test_client().get("/backend").status_code, 200)
 
 
 if __name__ == "__main__":
