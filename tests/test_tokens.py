@@ -2,6 +2,7 @@
 
 import base64
 import json
+import time
 import unittest
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -138,6 +139,21 @@ class TokenTestCase(BaseTestCase):
         past = datetime.now(timezone.utc) - timedelta(minutes=10)
         token = make_token(valid_claims(iat=past, exp=past + timedelta(minutes=5)))
         self.assert_refused(self.auth_header(token), EXPIRED)
+
+    def test_a_token_that_worked_is_refused_once_it_expires(self):
+        issued = datetime.now(timezone.utc)
+        token = make_token(valid_claims(iat=issued, exp=issued + timedelta(seconds=2)))
+        headers = self.auth_header(token)
+        self.assertEqual(self.client().get("/bucketlists/", headers=headers).status_code, 200)
+        expires = jwt.decode(token, TESTING_SECRET, algorithms=["HS256"])["exp"]
+        time.sleep(max(0.0, expires - time.time()) + 0.05)
+        self.assert_refused(headers, EXPIRED)
+
+    def test_a_token_that_worked_is_refused_by_an_app_with_another_secret(self):
+        headers = self.auth_header(self.token)
+        self.assertEqual(self.client().get("/bucketlists/", headers=headers).status_code, 200)
+        self.app.config["SECRET"] = "y" * 64
+        self.assert_refused(headers, INVALID, owner_remains=False)
 
     def test_token_of_a_deleted_user_is_401(self):
         with self.app.app_context():

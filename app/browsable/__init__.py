@@ -23,7 +23,7 @@ FORM_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 def wants_html() -> bool:
     """Whether the client prefers an HTML page to JSON (and did not ask for ?format=json)."""
-    if request.args.get("format") == "json":
+    if "html" not in request.headers.get("Accept", "") or request.args.get("format") == "json":
         return False
     accept = request.accept_mimetypes
     return accept["text/html"] > accept["application/json"]

@@ -33,13 +33,13 @@ def own_bucketlists():
 OWN_BUCKETLIST = db.select(Bucketlist).where(
     Bucketlist.id == bindparam("bucketlist_id"), Bucketlist.created_by == bindparam("owner_id")
 )
-OWN_BUCKETLIST_WITH_ITEMS = OWN_BUCKETLIST.options(*WITH_COUNTS, joinedload(Bucketlist.items))
+OWN_BUCKETLIST_WITH_ITEMS = OWN_BUCKETLIST.options(joinedload(Bucketlist.items))
 
 
 def get_own_bucketlist(bucketlist_id: int, with_items: bool = False) -> Bucketlist:
     """The caller's bucketlist with this id; someone else's does not exist for them (404).
 
-    `with_items` loads its items and counts in the same query.
+    `with_items` loads its items in the same query.
     """
     if bucketlist_id > MAX_ID:
         abort(404, description=BUCKETLIST_NOT_FOUND)

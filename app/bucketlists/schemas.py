@@ -81,9 +81,17 @@ class ItemSchema(Schema):
                             metadata={"description": "when it was marked done; null if not done"})
 
 
-class BucketlistDetailSchema(BucketlistSummarySchema):
-    """One bucketlist with all its goals."""
+class BucketlistDetailSchema(BucketlistSchema):
+    """One bucketlist with all its goals, and how many it has and has done (counted from them)."""
 
+    items_count = fields.Function(
+        lambda bucketlist: len(bucketlist.items), required=True, metadata={"type": "integer"}
+    )
+    done_count = fields.Function(
+        lambda bucketlist: sum(item.done for item in bucketlist.items),
+        required=True,
+        metadata={"type": "integer"},
+    )
     items = fields.List(fields.Nested(ItemSchema), required=True)
 
 
