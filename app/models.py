@@ -95,12 +95,12 @@ class Bucketlist(Timestamped, db.Model):
     done_count: Mapped[int | None] = query_expression()
 
     @classmethod
-    def add_for(cls, user: "User", name: str) -> "Bucketlist":
-        """A new bucketlist of `user`, added to the session with the user's count raised."""
-        bucketlist = cls(name=name, created_by=user.id)
+    def add_for(cls, owner_id: int, name: str) -> "Bucketlist":
+        """A new bucketlist of the user `owner_id`, added to the session with their count raised."""
+        bucketlist = cls(name=name, created_by=owner_id)
         db.session.add(bucketlist)
         db.session.execute(
-            db.update(User).where(User.id == user.id)
+            db.update(User).where(User.id == owner_id)
             .values(bucketlists_count=User.bucketlists_count + 1)
             .execution_options(synchronize_session=False)
         )

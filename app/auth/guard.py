@@ -3,7 +3,7 @@
 import functools
 
 from flask import g, request
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 
 from app.auth.tokens import REVOKED_MESSAGE, AccessToken, decode_token, invalid_token
 from app.errors import APIError
@@ -11,35 +11,40 @@ from app.extensions import db
 from app.models import RevokedToken, User
 
 MISSING_MESSAGE = "Authorization required. Send the header 'Authorization: Bearer <access_token>'."
-# Built once, run on every authenticated request with its values bound.
-USER_AND_REVOCATION = (
-    select(User, RevokedToken.jti)
+# The caller and whether this token was revoked, in one indexed query, built once and run with its
+# values bound. It runs before every authenticated request, so it reads the columns the views use
+# as a row on the session's connection: building an ORM object here doubled the guard's cost.
+CALLER = (
+    select(User.id, User.email, User.bucketlists_count, RevokedToken.jti.label("revoked_jti"))
     .outerjoin(RevokedToken, RevokedToken.jti == bindparam("jti"))
     .where(User.id == bindparam("user_id"))
 )
 
 
-def authenticate_request() -> tuple[User, AccessToken]:
-    """The user and token of the `Authorization: Bearer <token>` header (the scheme in any case).
+def authenticate_request() -> tuple[Row, AccessToken]:
+    """The caller and the token of the `Authorization: Bearer <token>` header (any case of Bearer).
 
-    One query finds the user and whether the token was revoked (logged out).
+    The caller is a row (id, email, bucketlists_count); one query finds the user and whether the
+    token was revoked (logged out).
     """
     authorization = request.authorization
     if authorization is None or authorization.type != "bearer" or not authorization.token:
         raise APIError(401, MISSING_MESSAGE, headers={"WWW-Authenticate": "Bearer"})
     token = decode_token(authorization.token)
-    row = db.session.execute(USER_AND_REVOCATION, {"jti": token.jti, "user_id": token.user_id})
-    row = row.first()
-    if row is None:
+    params = {"jti": token.jti, "user_id": token.user_id}
+    caller = db.session.connection().execute(CALLER, params).first()
+    if caller is None:
         raise invalid_token()
-    user, revoked = row
-    if revoked is not None:
+    if caller.revoked_jti is not None:
         raise invalid_token(REVOKED_MESSAGE)
-    return user, token
+    return caller, token
 
 
 def token_required(view):
-    """Let the view run only for an authenticated user: `g.user`, and `g.token` (its claims)."""
+    """Let the view run only for an authenticated user.
+
+    `g.user` is the caller's row (id, email, bucketlists_count), `g.token` its token's claims.
+    """
 
     @functools.wraps(view)
     def wrapped_view(*args, **kwargs):

@@ -32,7 +32,7 @@ TAGS = ["bucketlists"]
 def create_bucketlist():
     """Create a bucketlist owned by the caller."""
     data = input_schema.load(request_data())
-    bucketlist = Bucketlist.add_for(g.user, data["name"])
+    bucketlist = Bucketlist.add_for(g.user.id, data["name"])
     db.session.commit()
     response = jsonify(output_schema.dump(bucketlist))
     response.headers["Location"] = url_for(".get_bucketlist", bucketlist_id=bucketlist.id)
