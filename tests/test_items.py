@@ -131,6 +131,31 @@ class ItemsTestCase(AuthenticatedTestCase):
         self.assertEqual((body["items_count"], body["done_count"]), (2, 1))
         self.assertEqual(body["name"], "Travel")
 
+    def test_bucketlist_detail_items_are_whole_and_in_id_order(self):
+        first = self.add("z first", done=True)
+        self.add("a second")
+        path = f"/bucketlists/{self.bucketlist['id']}"
+        items = self.client().get(path, headers=self.headers).get_json()["items"]
+        self.assertEqual([i["name"] for i in items], ["z first", "a second"])
+        self.assertEqual(items[0], first)
+        self.assertEqual(list(items[0]), ["id", "name", "done", "date_created", "date_modified",
+                                          "date_done"])
+        self.assertIsNone(items[1]["date_done"])
+
+    def test_bucketlist_detail_without_goals(self):
+        body = self.client().get(f"/bucketlists/{self.bucketlist['id']}",
+                                 headers=self.headers).get_json()
+        self.assertEqual((body["items"], body["items_count"], body["done_count"]), ([], 0, 0))
+        self.assertEqual(list(body), ["id", "name", "date_created", "date_modified", "created_by",
+                                      "items_count", "done_count", "items"])
+
+    def test_bucketlist_detail_takes_two_queries_whatever_its_size(self):
+        for number in range(30):
+            self.add(f"goal {number}")
+        path = f"/bucketlists/{self.bucketlist['id']}"
+        # The user check, and one join of the bucketlist with its goals.
+        self.assertEqual(len(self.selects_of(path)), 2)
+
     def test_bucketlist_list_has_counts(self):
         self.add("a", done=True)
         self.add("b", done=True)

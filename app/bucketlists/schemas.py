@@ -85,10 +85,10 @@ class BucketlistDetailSchema(BucketlistSchema):
     """One bucketlist with all its goals, and how many it has and has done (counted from them)."""
 
     items_count = fields.Function(
-        lambda bucketlist: len(bucketlist.items), required=True, metadata={"type": "integer"}
+        lambda bucketlist: len(bucketlist["items"]), required=True, metadata={"type": "integer"}
     )
     done_count = fields.Function(
-        lambda bucketlist: sum(item.done for item in bucketlist.items),
+        lambda bucketlist: sum(item["done"] for item in bucketlist["items"]),
         required=True,
         metadata={"type": "integer"},
     )

@@ -4,7 +4,12 @@ from flask import g, jsonify, url_for
 
 from app.auth.guard import token_required
 from app.bucketlists import bucketlists_blueprint
-from app.bucketlists.queries import WITH_COUNTS, get_own_bucketlist, own_bucketlists
+from app.bucketlists.queries import (
+    WITH_COUNTS,
+    get_own_bucketlist,
+    get_own_bucketlist_with_items,
+    own_bucketlists,
+)
 from app.bucketlists.schemas import (
     BucketlistDetailSchema,
     BucketlistInputSchema,
@@ -56,8 +61,7 @@ def list_bucketlists():
 @token_required
 def get_bucketlist(bucketlist_id: int):
     """One of the caller's bucketlists, with its goals."""
-    bucketlist = get_own_bucketlist(bucketlist_id, with_items=True)
-    return jsonify(detail_schema.dump(bucketlist)), 200
+    return jsonify(detail_schema.dump(get_own_bucketlist_with_items(bucketlist_id))), 200
 
 
 @bucketlists_blueprint.put("/bucketlists/<int:bucketlist_id>")
