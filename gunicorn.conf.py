@@ -3,7 +3,8 @@
 Every setting can be changed from the environment:
   GUNICORN_BIND            where to listen (default 127.0.0.1:8000; HOST and PORT also work)
   GUNICORN_WORKERS         processes (default 2 x cores; WEB_CONCURRENCY also works)
-  GUNICORN_THREADS         threads per process (default 1)
+  GUNICORN_THREADS         threads per process (default 1; more than 1 means gthread workers)
+  GUNICORN_WORKER_CLASS    sync (default) or gthread
   GUNICORN_TIMEOUT         seconds before a silent worker is restarted (default 30)
   GUNICORN_GRACEFUL_TIMEOUT  seconds to finish requests on shutdown or reload (default 30)
   GUNICORN_ACCESS_LOG      "-" for stdout (default), a file path, or "off"
@@ -25,10 +26,15 @@ bind = os.getenv("GUNICORN_BIND") or f"{os.getenv('HOST', '127.0.0.1')}:{os.gete
 # 30-60% faster than 2 x cores + 1 workers with 2 threads each, which spend more in switching.
 workers = _int("GUNICORN_WORKERS", _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
 threads = _int("GUNICORN_THREADS", 1)
-worker_class = os.getenv("GUNICORN_WORKER_CLASS", "gthread")  # keeps connections alive
+# A sync worker takes a connection only when it is free and closes it after the answer, so the
+# load spreads evenly. gthread workers keep connections alive, but each keeps every connection it
+# accepted, busy or not: under 64 keep-alive connections one of four did most of the work
+# (bench/load.py: p99 522 ms with gthread, 129 ms with sync, at the same throughput). Slow
+# clients hold a sync worker, so on the internet put a buffering proxy (nginx) in front.
+worker_class = os.getenv("GUNICORN_WORKER_CLASS", "sync")
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-keepalive = _int("GUNICORN_KEEPALIVE", 5)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)  # gthread only
 _access_log = os.getenv("GUNICORN_ACCESS_LOG", "-")
 accesslog = None if _access_log == "off" else _access_log
 errorlog = "-"

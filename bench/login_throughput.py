@@ -3,8 +3,7 @@
     .venv/bin/python bench/login_throughput.py [--seconds 15] [--rounds 12]
 
 Measures one bcrypt check at the production work factor on this machine, then logs in as fast as
-wrk can make gunicorn (gunicorn.conf.py defaults, rate limits off) with 8 connections per core (a
-keep-alive connection stays with the worker that accepted it, so fewer can leave workers idle),
+wrk can make gunicorn (gunicorn.conf.py defaults, rate limits off) with 8 connections per core,
 and compares the rate with cores / hash time.
 """
 
