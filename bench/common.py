@@ -15,6 +15,8 @@ import warnings
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECRET = "benchmark-secret-that-is-longer-than-32-characters"
 BIN = os.path.dirname(sys.executable)
+# gunicorn.conf.py's default, unless GUNICORN_WORKER_CLASS says otherwise.
+WORKER_CLASS = os.getenv("GUNICORN_WORKER_CLASS", "sync")
 
 
 def free_port() -> int:
@@ -69,13 +71,14 @@ def migrate(database_url: str) -> None:
 
 @contextlib.contextmanager
 def gunicorn(app: str, database_url: str, *, workers: int, threads: int, rounds: int = 4,
-             extra_env: dict | None = None):
+             worker_class: str = WORKER_CLASS, extra_env: dict | None = None):
     """`app` (e.g. run:app) under gunicorn with gunicorn.conf.py; yields its base URL."""
     port = free_port()
     env = {**os.environ, "APP_SETTINGS": "production", "DATABASE_URL": database_url,
            "SECRET": SECRET, "BCRYPT_LOG_ROUNDS": str(rounds), "RATELIMIT_ENABLED": "false",
            "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers),
-           "GUNICORN_THREADS": str(threads), "GUNICORN_ACCESS_LOG": "off",
+           "GUNICORN_THREADS": str(threads), "GUNICORN_WORKER_CLASS": worker_class,
+           "GUNICORN_ACCESS_LOG": "off",
            "BENCH_DSN": database_url.replace("+psycopg2", ""), **(extra_env or {})}
     process = subprocess.Popen([os.path.join(BIN, "gunicorn"), app], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,6 +1,7 @@
 """Benchmark: mixed load, and the same load with PostgreSQL restarted in the middle.
 
     .venv/bin/python bench/load.py [--requests 20000] [--concurrency 64] [--fault]
+                                   [--worker-class sync|gthread]
 
 50 users register and log in, then 64 concurrent connections send a mix of create, list, get,
 update, delete and login requests to gunicorn on PostgreSQL. Every bucketlist is written by one
@@ -25,7 +26,7 @@ import httpx
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import Postgres, gunicorn, machine, migrate
+from bench.common import WORKER_CLASS, Postgres, gunicorn, machine, migrate
 
 USERS = 50
 PASSWORD = "load test password"
@@ -236,11 +237,13 @@ def _code(status) -> int:
     return status if isinstance(status, int) else 0
 
 
-def measure(total=20000, concurrency=64, fault_mode=False, seed=7) -> dict:
+def measure(total=20000, concurrency=64, fault_mode=False, seed=7,
+            worker_class=WORKER_CLASS) -> dict:
     database = Postgres()
     try:
         migrate(database.url)
-        with gunicorn("run:app", database.url, workers=os.cpu_count() * 2, threads=1) as base:
+        with gunicorn("run:app", database.url, workers=os.cpu_count() * 2, threads=1,
+                      worker_class=worker_class) as base:
             fault = Fault(database) if fault_mode else None
             run = asyncio.run(drive(base, total, concurrency, seed, fault))
             problems = asyncio.run(verify(base, run))
@@ -254,10 +257,13 @@ def main():
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--fault", action="store_true", help="restart PostgreSQL mid-run")
+    parser.add_argument("--worker-class", default=WORKER_CLASS, help="sync or gthread")
     args = parser.parse_args()
-    summary = measure(args.requests, args.concurrency, args.fault)
+    summary = measure(args.requests, args.concurrency, args.fault,
+                      worker_class=args.worker_class)
     summary.pop("timeline")
     print(machine())
+    print(f"gunicorn {os.cpu_count() * 2} {args.worker_class} workers x 1 thread")
     print(json.dumps(summary, indent=2))
 
 

@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/run_all.py        (or: make bench)
 
-Load (20,000 mixed requests at 64 connections), the same with PostgreSQL restarted mid-run,
-GET /bucketlists/<id> against the bare-WSGI floor, and login throughput against cores / hash
-time. Takes a few minutes; the figures land in docs/benchmarks.md and docs/benchmarks.png.
+Load (20,000 mixed requests at 64 connections; again with gthread workers for comparison), the
+same with PostgreSQL restarted mid-run, GET /bucketlists/<id> against the bare-WSGI floor and
+where its time goes, and login throughput against cores / hash time. Takes about six minutes;
+the figures land in docs/benchmarks.md and docs/benchmarks.png.
 """
 
 import datetime
@@ -19,8 +20,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from bench import load, login_throughput, speed
-from bench.common import ROOT, machine
+from bench import load, login_throughput, profile, speed
+from bench.common import ROOT, WORKER_CLASS, machine
 
 DOCS = os.path.join(ROOT, "docs")
 
@@ -74,10 +75,15 @@ def table(rows):
     return "\n".join(["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows])
 
 
-def write(load_result, fault_result, speed_result, login_result):
+def write(load_result, gthread_result, fault_result, speed_result, profile_result, login_result):
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip() or "unknown"
     fault = fault_result["fault"]
+    cpu_rows = [["process", "project", "floor"], ["---"] * 3] + [
+        [kind, f"{profile_result['project'][kind]:.3f}", f"{profile_result['floor'][kind]:.3f}"]
+        for kind in profile_result["project"] if kind != "requests/s"]
+    split_rows = [["part", "share"], ["---"] * 2] + [
+        [name, f"{share:.0%}"] for name, share in profile_result["python_split"].items()]
     runs = {name: ", ".join(f"{rate:.0f}" for rate in rates)
             for name, rates in speed_result["runs"].items()}
     operations = [["operation", "count", "p50 ms", "p99 ms"], ["---"] * 4] + [
@@ -86,9 +92,9 @@ def write(load_result, fault_result, speed_result, login_result):
     text = f"""# Benchmarks
 
 Made by `make bench` (`.venv/bin/python bench/run_all.py`) on {datetime.date.today()}, commit
-`{commit}`, on {machine()}. The service runs under gunicorn with gunicorn.conf.py's defaults for
-the machine ({os.cpu_count() * 2} workers x 1 thread) in production mode on a throwaway
-PostgreSQL 18 (pip-installed binaries) on the same machine, with rate limits off
+`{commit}`, on {machine()}. The service runs under gunicorn with gunicorn.conf.py's defaults
+for the machine ({os.cpu_count() * 2} {WORKER_CLASS} workers x 1 thread) in production mode on a
+throwaway PostgreSQL 18 (pip-installed binaries) on the same machine, with rate limits off
 (`RATELIMIT_ENABLED=false`: the load comes from one address). Every figure can be rerun with the
 command beside it; they move by 10-20% between runs on this shared 2-core machine.
 
@@ -108,6 +114,13 @@ mix measures the API rather than bcrypt (login is measured on its own below).
   **{load_result['lost_writes']} lost**
 
 {table(operations)}
+
+The same load on gthread workers (`bench/load.py --worker-class gthread`, which keep connections
+alive): {gthread_result['throughput']:.0f} requests/s, p50 {gthread_result['p50_ms']:.1f} ms,
+p99 **{gthread_result['p99_ms']:.1f} ms**, {gthread_result['server_errors_5xx']} 5xx,
+{gthread_result['lost_writes']} lost. A gthread worker keeps every connection it accepted, so
+under keep-alive clients a few workers do most of the work while others idle; a sync worker takes
+a connection only when it is free, which is why sync is the default.
 
 ## Fault — `.venv/bin/python bench/load.py --fault`
 
@@ -138,15 +151,31 @@ the same bytes of JSON.
 | bare WSGI floor | **{speed_result['floor_rps']:.0f}** | {runs['floor']} |
 | ratio | **{speed_result['ratio']:.2f}** | |
 
-Where the project's time goes (cProfile of 3,000 in-process requests, and py-spy on the workers):
-about 0.5 ms of Python per request in SQLAlchemy (session, connection checkout, two ORM queries,
-entity loading), 0.15 ms in JWT verification, 0.1-0.2 ms in Flask and Werkzeug request and
-response handling, 0.1 ms in marshmallow and the after-request hooks, and three round trips to
-PostgreSQL (pool pre-ping, the user check, the bucketlist with its goals) against the floor's
-three queries. What made it faster, in order of effect: loading the goals with the bucketlist in
-one query (joinedload) instead of a lazy load; building the hot statements and loader options once
-(bound parameters) instead of on every request; running reads without BEGIN/ROLLBACK
-(`app/database.py`); 2 x cores single-threaded workers instead of 2 x cores + 1 with two threads.
+### Where the time goes — `.venv/bin/python bench/profile.py`
+
+CPU per request under the same load, from /proc (ms):
+
+{table(cpu_rows)}
+
+The project's Python time, sampled with py-spy in the workers (threads holding the GIL):
+
+{table(split_rows)}
+
+So: two round trips to PostgreSQL (the user and revocation check, then the bucketlist joined with
+its goals) like the floor's three queries, and about 0.3 ms more Python per request than the
+floor, mostly SQLAlchemy's session and statement execution and Flask's request and response
+objects; gunicorn's own HTTP handling is the same for both.
+
+What took the project from 0.40 of the floor to this, each step measured with the same gunicorn
+settings, in order: a pooled connection used in the last 500 ms is not pinged again
+(`DATABASE_PING_AFTER_IDLE_MS`; one round trip less per request under load, about +13%); the
+detail counts its goals from the goals it loads instead of two subqueries per joined row, a
+verified token is remembered for its next request (only its expiry is checked again), Flask no
+longer opens a cookie session on every request (no `SECRET_KEY`), and the browsable negotiation
+skips parsing `Accept` when it has no `html` (together 0.45 to 0.55); the guard reads the caller
+as a row instead of building an ORM object (0.55 to 0.62); the detail is one join read as rows
+instead of ORM objects with joinedload (0.62 to 0.70). Earlier: building the hot statements once
+with bound parameters, and reads in autocommit without BEGIN/ROLLBACK (`app/database.py`).
 
 ## Login — `.venv/bin/python bench/login_throughput.py`
 
@@ -163,15 +192,19 @@ def main():
     os.makedirs(DOCS, exist_ok=True)
     print("load ...", flush=True)
     load_result = load.measure()
+    print("load on gthread workers ...", flush=True)
+    gthread_result = load.measure(worker_class="gthread")
     print("fault ...", flush=True)
     fault_result = load.measure(fault_mode=True)
     print("speed ...", flush=True)
     speed_result = speed.measure()
+    print("profile ...", flush=True)
+    profile_result = profile.measure()
     print("login ...", flush=True)
     login_result = login_throughput.measure()
     plot(load_result, fault_result, speed_result, login_result,
          os.path.join(DOCS, "benchmarks.png"))
-    write(load_result, fault_result, speed_result, login_result)
+    write(load_result, gthread_result, fault_result, speed_result, profile_result, login_result)
     print(f"wrote {os.path.join(DOCS, 'benchmarks.md')} and benchmarks.png")
 
 

@@ -15,7 +15,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import Postgres, gunicorn, machine, migrate, wrk
+from bench.common import WORKER_CLASS, Postgres, gunicorn, machine, migrate, wrk
 
 # gunicorn.conf.py's defaults for this machine, unless BENCH_WORKERS / BENCH_THREADS say otherwise.
 WORKERS = int(os.getenv("BENCH_WORKERS", os.cpu_count() * 2))
@@ -65,6 +65,7 @@ def measure(seconds: int = 10, connections: int = 32) -> dict:
         project, floor = max(results["project"]), max(results["floor"])
         return {"project_rps": project, "floor_rps": floor, "ratio": project / floor,
                 "runs": results, "workers": WORKERS, "threads": THREADS,
+                "worker_class": WORKER_CLASS,
                 "connections": connections, "seconds": seconds}
     finally:
         database.close()
@@ -77,8 +78,8 @@ def main():
     args = parser.parse_args()
     result = measure(args.seconds, args.connections)
     print(machine())
-    print(f"gunicorn {result['workers']} workers x {result['threads']} threads, wrk -c"
-          f"{result['connections']} -d{result['seconds']}s, best of 2 runs each")
+    print(f"gunicorn {result['workers']} {result['worker_class']} workers x {result['threads']} "
+          f"threads, wrk -c{result['connections']} -d{result['seconds']}s, best of 2 runs each")
     print(f"project GET /bucketlists/<id>: {result['project_rps']:8.0f} req/s "
           f"(runs {', '.join(f'{r:.0f}' for r in result['runs']['project'])})")
     print(f"bare WSGI floor:              {result['floor_rps']:8.0f} req/s "
