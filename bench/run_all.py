@@ -104,7 +104,9 @@ command beside it; they move by 10-20% between runs on this shared 2-core machin
 
 {load_result['requests']:,} mixed requests (50 users register and log in, then create, list, get,
 update, delete and log in again) at 64 concurrent connections, bcrypt at 4 rounds so that the
-mix measures the API rather than bcrypt (login is measured on its own below).
+mix measures the API rather than bcrypt (login is measured on its own below). The client (httpx
+on asyncio) shares the two cores with the server and PostgreSQL and takes most of one, so these
+latencies include its own queueing.
 
 - throughput **{load_result['throughput']:.0f} requests/s**; latency p50
   **{load_result['p50_ms']:.1f} ms**, p99 **{load_result['p99_ms']:.1f} ms**
