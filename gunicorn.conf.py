@@ -29,7 +29,7 @@ threads = _int("GUNICORN_THREADS", 1)
 # A sync worker takes a connection only when it is free and closes it after the answer, so the
 # load spreads evenly. gthread workers keep connections alive, but each keeps every connection it
 # accepted, busy or not: under 64 keep-alive connections one of four did most of the work
-# (make bench, docs/benchmarks.md: p99 630 ms and 467 requests/s with gthread, 175 ms and 582/s
+# (make bench, docs/benchmarks.md: p99 595 ms and 495 requests/s with gthread, 158 ms and 617/s
 # with sync). Slow clients hold a sync worker, so on the internet put a buffering proxy (nginx)
 # in front.
 worker_class = os.getenv("GUNICORN_WORKER_CLASS", "sync")
