@@ -1,6 +1,8 @@
 """Configuration: database URLs, the development default, a production that refuses to be unsafe."""
 
+import multiprocessing
 import os
+import runpy
 import unittest
 from unittest import mock
 
@@ -159,6 +161,32 @@ class ProductionConfigTestCase(unittest.TestCase):
         self.assertFalse(app.debug)
         self.assertFalse(app.testing)
         self.assertEqual(app.config["SECRET"], STRONG_SECRET)
+
+
+class GunicornConfigTestCase(unittest.TestCase):
+    """gunicorn.conf.py: sync workers, two per core, unless the environment says otherwise."""
+
+    PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "gunicorn.conf.py")
+
+    def settings(self, **values):
+        unset = {key: value for key, value in os.environ.items()
+                 if not key.startswith("GUNICORN_") and key not in ("WEB_CONCURRENCY", "PORT")}
+        with mock.patch.dict(os.environ, {**unset, **values}, clear=True):
+            return runpy.run_path(self.PATH)
+
+    def test_defaults(self):
+        settings = self.settings()
+        self.assertEqual(settings["worker_class"], "sync")
+        self.assertEqual(settings["workers"], 2 * multiprocessing.cpu_count())
+        self.assertEqual(settings["threads"], 1)
+        self.assertEqual(settings["bind"], "127.0.0.1:8000")
+
+    def test_the_environment_chooses(self):
+        settings = self.settings(GUNICORN_WORKER_CLASS="gthread", GUNICORN_THREADS="4",
+                                 GUNICORN_WORKERS="3", GUNICORN_BIND="0.0.0.0:9000")
+        self.assertEqual((settings["worker_class"], settings["threads"], settings["workers"],
+                          settings["bind"]), ("gthread", 4, 3, "0.0.0.0:9000"))
 
 
 if __name__ == "__main__":
