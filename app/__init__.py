@@ -65,12 +65,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _load_config(app, config_name, overrides)
 
     db.init_app(app)
-    with app.app_context():
-        database.init_engine(
-            db.engine,
-            pre_ping=app.config["DATABASE_POOL_PRE_PING"],
-            ping_after_idle_seconds=app.config["DATABASE_PING_AFTER_IDLE_MS"] / 1000,
-        )
+    database.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
     bcrypt.init_app(app)
     limiter.init_app(app)

@@ -16,8 +16,10 @@ keep the ordinary transaction that `db.session.commit()` ends.
 
 import time
 
-from flask import has_request_context, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import Engine, event, exc
+
+from app.extensions import db
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LAST_USED = "last_used"
@@ -58,10 +60,16 @@ def _on_checkin(dbapi_connection, connection_record) -> None:
         dbapi_connection.autocommit = False
 
 
-def init_engine(engine: Engine, *, pre_ping: bool, ping_after_idle_seconds: float) -> None:
-    """Install the idle pre-ping (when `pre_ping`) and the read-only autocommit on the pool."""
-    if pre_ping:
-        event.listen(engine, "checkout", _pinger(engine, ping_after_idle_seconds))
+def init_app(app: Flask) -> None:
+    """Install the idle pre-ping and the read-only autocommit on the pool of the app's engine.
+
+    The pre-ping follows DATABASE_POOL_PRE_PING and DATABASE_PING_AFTER_IDLE_MS.
+    """
+    with app.app_context():
+        engine = db.engine
+    if app.config["DATABASE_POOL_PRE_PING"]:
+        after_idle_seconds = app.config["DATABASE_PING_AFTER_IDLE_MS"] / 1000
+        event.listen(engine, "checkout", _pinger(engine, after_idle_seconds))
         event.listen(engine, "connect", _mark_used)
         event.listen(engine, "checkin", _mark_used)
     event.listen(engine, "checkout", _on_checkout)
