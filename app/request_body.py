@@ -2,7 +2,7 @@
 
 import json
 
-from flask import request
+from flask import g, request
 
 from app.errors import APIError
 
@@ -21,8 +21,15 @@ def query_args() -> dict:
 def request_data() -> dict:
     """The body as a dict: a JSON object, or form fields (first value of each); {} when empty.
 
-    Malformed JSON, JSON that is not an object, and any other media type are client errors.
+    Malformed JSON, JSON that is not an object, and any other media type are client errors. The
+    body is read once per request (the login throttle's e-mail key and the view both need it).
     """
+    if "request_data" not in g:
+        g.request_data = _read_body()
+    return g.request_data
+
+
+def _read_body() -> dict:
     if request.is_json:
         raw = request.get_data(cache=True)
         if not raw.strip():
