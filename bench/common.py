@@ -99,9 +99,10 @@ def gunicorn(app: str, database_url: str, *, workers: int, threads: int, rounds:
         process.wait(30)
 
 
-def wrk(url: str, seconds: int, connections: int, *, token: str | None = None,
-        script: str | None = None) -> float:
-    """Requests per second wrk (Debian's package) measured; fails on any non-2xx answer.
+def wrk_counts(url: str, seconds: int, connections: int, *, token: str | None = None,
+               script: str | None = None) -> tuple[int, float]:
+    """How many requests wrk (Debian's package) completed, and how many per second; fails on any
+    non-2xx answer.
 
     `token` is sent as a bearer token; `script` is a wrk Lua script (e.g. for a POST body).
     """
@@ -113,4 +114,11 @@ def wrk(url: str, seconds: int, connections: int, *, token: str | None = None,
     output = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in output:
         raise RuntimeError(f"non-2xx answers from {url}:\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+    requests = int(re.search(r"(\d+) requests in", output)[1])
+    return requests, float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+
+
+def wrk(url: str, seconds: int, connections: int, *, token: str | None = None,
+        script: str | None = None) -> float:
+    """Requests per second wrk measured (see `wrk_counts`)."""
+    return wrk_counts(url, seconds, connections, token=token, script=script)[1]

@@ -20,10 +20,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import BIN, Postgres, gunicorn, machine, migrate
+from bench.common import BIN, Postgres, gunicorn, machine, migrate, wrk_counts
 from bench.speed import THREADS, WORKERS, seed
 
 TICKS = os.sysconf("SC_CLK_TCK")
+CONNECTIONS = 32  # as bench/speed.py
 # Python frames by library, checked from the innermost frame outwards.
 LIBRARIES = [
     ("marshmallow", r"marshmallow/"),
@@ -52,20 +53,11 @@ def cpu_seconds() -> dict:
     return totals
 
 
-def wrk_requests(url: str, token: str, seconds: int) -> int:
-    output = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "-H",
-                             f"Authorization: Bearer {token}", url],
-                            capture_output=True, text=True, check=True).stdout
-    if "Non-2xx" in output:
-        raise RuntimeError(output)
-    return int(re.search(r"(\d+) requests in", output)[1])
-
-
 def cpu_per_request(url: str, token: str, seconds: int) -> dict:
     """Milliseconds of CPU per request, per kind of process, and requests per second."""
-    wrk_requests(url, token, 2)  # warm-up
+    wrk_counts(url, 2, CONNECTIONS, token=token)  # warm-up
     before, start = cpu_seconds(), time.monotonic()
-    requests = wrk_requests(url, token, seconds)
+    requests, _ = wrk_counts(url, seconds, CONNECTIONS, token=token)
     elapsed = time.monotonic() - start
     used = cpu_seconds() - before
     result = {kind: 1000 * used[kind] / requests for kind in sorted(used)}
@@ -77,7 +69,7 @@ def python_split(url: str, token: str, seconds: int) -> dict:
     """Shares of the workers' Python time by library, from py-spy samples under load."""
     master = subprocess.run(["pgrep", "-o", "-f", "bin/gunicorn run:app"], capture_output=True,
                             text=True, check=True).stdout.split()[0]
-    load = subprocess.Popen(["wrk", "-t2", "-c32", f"-d{seconds + 3}s", "-H",
+    load = subprocess.Popen(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds + 3}s", "-H",
                              f"Authorization: Bearer {token}", url], stdout=subprocess.DEVNULL)
     with tempfile.NamedTemporaryFile(suffix=".txt") as samples:
         time.sleep(1)
