@@ -7,7 +7,7 @@ import unittest
 from sqlalchemy import func, select, text
 
 from app import create_app, db
-from tests.database import ensure_test_database
+from tests.database import ensure_test_database, release
 
 ensure_test_database()
 
@@ -41,14 +41,16 @@ class BaseTestCase(unittest.TestCase):
         """Define test variables and initialize app."""
         self.app = create_app(config_name="testing")
         self.client = self.app.test_client
+        self.addCleanup(release, self.app)
         with self.app.app_context():
             reset_database()
 
-    def tearDown(self):
-        """Release the database connections of this test's app."""
-        with self.app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    def use_app(self, **overrides):
+        """From here on, call an app with these config overrides (released after the test)."""
+        self.app = create_app("testing", overrides=overrides)
+        self.client = self.app.test_client
+        self.addCleanup(release, self.app)
+        return self.app
 
     def register_user(self, email=DEFAULT_EMAIL, password=DEFAULT_PASSWORD):
         """Register a user with form data, as the tutorial does."""

@@ -9,6 +9,7 @@ import warnings
 
 from sqlalchemy import create_engine, make_url, text
 
+from app import db
 from instance.config import normalize_database_url
 
 _server = None
@@ -53,3 +54,10 @@ def scratch_database():
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+def release(app) -> None:
+    """Close an app's session and the connections in its pool."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

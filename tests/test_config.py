@@ -10,7 +10,7 @@ from sqlalchemy import make_url
 
 from app import create_app, db
 from instance.config import ConfigError, normalize_database_url
-from tests.database import scratch_database
+from tests.database import release, scratch_database
 
 STRONG_SECRET = "s" * 32
 CONFIG_VARIABLES = ["DATABASE_URL", "SECRET", "FLASK_DEBUG", "TOKEN_LIFETIME_SECONDS",
@@ -57,8 +57,7 @@ class DatabaseUrlTestCase(unittest.TestCase):
                 "/auth/register", json={"email": "pg@example.com", "password": "long enough"}
             )
             self.assertEqual(response.status_code, 201)
-            with app.app_context():
-                db.engine.dispose()
+            release(app)
 
 
 class ConfigSelectionTestCase(unittest.TestCase):

@@ -6,7 +6,7 @@ import unittest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from app import create_app, db
+from app import db
 from tests.base import BaseTestCase
 
 
@@ -16,20 +16,12 @@ class ReadOnlyAutocommitTestCase(BaseTestCase):
     def setUp(self):
         super().setUp()
         # One pooled connection, so the write below reuses the read's connection.
-        self.app = create_app("testing", overrides={
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0}})
+        app = self.use_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0})
 
-        @self.app.route("/autocommit", methods=["GET", "POST"])
+        @app.route("/autocommit", methods=["GET", "POST"])
         def autocommit():
             dbapi_connection = db.session.connection().connection.dbapi_connection
             return {"autocommit": dbapi_connection.autocommit}
-
-        self.client = self.app.test_client
-
-    def tearDown(self):
-        with self.app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
     def test_reads_autocommit_and_writes_do_not(self):
         for method, expected in [("get", True), ("post", False), ("get", True), ("post", False)]:
@@ -47,20 +39,14 @@ class IdlePrePingTestCase(BaseTestCase):
 
     def make_app(self, **overrides):
         """An app with one pooled connection and a route that names its server process."""
-        app = create_app("testing", overrides={
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0}, **overrides})
+        app = self.use_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0},
+                           **overrides)
 
         @app.get("/backend")
         def backend():
             return {"pid": db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()}
 
-        self.addCleanup(self.dispose, app)
         return app
-
-    @staticmethod
-    def dispose(app):
-        with app.app_context():
-            db.engine.dispose()
 
     def cut(self, app, pid: int) -> None:
         """End a server process from outside the app, as a database restart or a proxy would."""

@@ -8,6 +8,7 @@ from app import create_app, db
 from app.auth.commands import purge_expired_revocations
 from app.models import RevokedToken
 from tests.base import BaseTestCase
+from tests.database import release
 from tests.test_tokens import make_token, valid_claims
 
 REVOKED = "Token revoked. Please login again."
@@ -42,11 +43,8 @@ class LogoutTestCase(BaseTestCase):
     def test_revocation_is_shared_by_other_processes(self):
         self.logout(self.token)
         other_process = create_app("testing")
-        try:
-            self.assert_error(self.list_with(self.token, other_process.test_client()), 401, REVOKED)
-        finally:
-            with other_process.app_context():
-                db.engine.dispose()
+        self.addCleanup(release, other_process)
+        self.assert_error(self.list_with(self.token, other_process.test_client()), 401, REVOKED)
 
     def test_logging_out_twice_is_401(self):
         self.assertEqual(self.logout(self.token).status_code, 200)

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 
 from app import create_app, db
 from app.extensions import include_object
-from tests.database import scratch_database
+from tests.database import release, scratch_database
 
 FIRST_REVISION = "1fbb2f40a829"
 ITEMS_REVISION = "82ccdea43111"
@@ -22,14 +22,8 @@ class MigrationTestCase(unittest.TestCase):
 
     def app_on(self, url):
         app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": url})
-        self.addCleanup(self.dispose, app)
+        self.addCleanup(release, app)
         return app
-
-    @staticmethod
-    def dispose(app):
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
     def differences(self) -> list:
         """What autogenerate would still change: nothing, when migrations and models agree."""

@@ -4,7 +4,7 @@ import json
 import logging
 import unittest
 
-from app import create_app, db
+from app import create_app
 from app.observability import JsonFormatter
 from tests.base import AuthenticatedTestCase, BaseTestCase, free_port
 
@@ -112,8 +112,7 @@ class CorsTestCase(AuthenticatedTestCase):
 
     def setUp(self):
         super().setUp()
-        self.app = create_app("testing", overrides={"CORS_ORIGINS": ["https://app.example"]})
-        self.client = self.app.test_client
+        self.use_app(CORS_ORIGINS=["https://app.example"])
 
     def test_listed_origin_is_allowed_with_the_bearer_header(self):
         res = self.client().options("/bucketlists/", headers={
@@ -130,11 +129,6 @@ class CorsTestCase(AuthenticatedTestCase):
         res = self.client().get("/bucketlists/", headers={**self.headers,
                                                           "Origin": "https://evil.example"})
         self.assertNotIn("Access-Control-Allow-Origin", res.headers)
-
-    def tearDown(self):
-        with self.app.app_context():
-            db.engine.dispose()
-        super().tearDown()
 
 
 if __name__ == "__main__":

@@ -26,14 +26,8 @@ class RateLimitTestCase(BaseTestCase):
 
     def setUp(self):
         super().setUp()
-        self.app = create_app("testing", overrides=LIMITS)
-        self.client = self.app.test_client
+        self.use_app(**LIMITS)
         self.register_user("user@example.com", "right password")
-
-    def tearDown(self):
-        with self.app.app_context():
-            db.engine.dispose()
-        super().tearDown()
 
     def login_from(self, address, email="user@example.com", password="wrong password"):  # noqa: S107
         return self.client().post("/auth/login", json={"email": email, "password": password},

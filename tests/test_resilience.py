@@ -10,6 +10,7 @@ import unittest
 import warnings
 
 from app import create_app, db
+from tests.database import release
 
 
 class DatabaseRestartTestCase(unittest.TestCase):
@@ -30,8 +31,7 @@ class DatabaseRestartTestCase(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        with cls.app.app_context():
-            db.engine.dispose()
+        release(cls.app)
         cls.server.cleanup()
         shutil.rmtree(cls.data_dir, ignore_errors=True)
 
