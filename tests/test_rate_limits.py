@@ -8,9 +8,10 @@ import time
 import unittest
 from unittest import mock
 
-from app import create_app, db
+from app import create_app
 from app.rate_limits import THROTTLED_MESSAGE
 from tests.base import BaseTestCase, free_port
+from tests.database import release
 
 LIMITS = {
     "RATELIMIT_ENABLED": True,
@@ -79,12 +80,9 @@ class RateLimitTestCase(BaseTestCase):
 
     def test_limits_can_be_turned_off(self):
         app = create_app("testing", overrides={**LIMITS, "RATELIMIT_ENABLED": False})
-        try:
-            statuses = {app.test_client().post("/auth/login", json={
-                "email": "user@example.com", "password": "nope"}).status_code for _ in range(10)}
-        finally:
-            with app.app_context():
-                db.engine.dispose()
+        self.addCleanup(release, app)
+        statuses = {app.test_client().post("/auth/login", json={
+            "email": "user@example.com", "password": "nope"}).status_code for _ in range(10)}
         self.assertEqual(statuses, {401})
 
     def test_the_environment_sets_them(self):
@@ -134,18 +132,15 @@ class SharedCountersTestCase(BaseTestCase):
     def test_two_processes_share_the_counters(self):
         shared = {**LIMITS, "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{self.port}"}
         first, second = create_app("testing", shared), create_app("testing", shared)
-        try:
-            for app in (first, second, first):
-                res = app.test_client().post("/auth/login", json={
-                    "email": "shared@example.com", "password": "x"})
-                self.assertEqual(res.status_code, 401)
-            res = second.test_client().post("/auth/login", json={
+        self.addCleanup(release, first)
+        self.addCleanup(release, second)
+        for app in (first, second, first):
+            res = app.test_client().post("/auth/login", json={
                 "email": "shared@example.com", "password": "x"})
-            self.assertEqual(res.status_code, 429)
-        finally:
-            for app in (first, second):
-                with app.app_context():
-                    db.engine.dispose()
+            self.assertEqual(res.status_code, 401)
+        res = second.test_client().post("/auth/login", json={
+            "email": "shared@example.com", "password": "x"})
+        self.assertEqual(res.status_code, 429)
 
 
 if __name__ == "__main__":
