@@ -26,8 +26,13 @@ cli = FlaskGroup(create_app=make_app, help=__doc__)
 
 
 def summary_line(result: unittest.TestResult) -> str:
-    """`N passed, N failed, N skipped`, the line CI reads; errors count as failures."""
-    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    """`N passed, N failed, N skipped`, the line CI reads; errors count as failures.
+
+    A test counts once however many of its subtests failed.
+    """
+    failing = [test for test, _ in result.failures + result.errors]
+    failing += result.unexpectedSuccesses
+    failed = len({getattr(test, "test_case", test).id() for test in failing})
     skipped = len(result.skipped)
     passed = result.testsRun - failed - skipped - len(result.expectedFailures)
     return f"{passed} passed, {failed} failed, {skipped} skipped"

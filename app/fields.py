@@ -6,8 +6,9 @@ published contract and the validation cannot drift apart.
 
 import re
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
+from app.emails import MAX_EMAIL_LENGTH, EmailNotValidError, normalize_email
 from app.request_body import FormText
 from app.timestamps import as_utc
 
@@ -47,14 +48,29 @@ class Text(fields.String):
 
 
 class Email(Text):
-    """An e-mail address, lower-cased so that comparisons ignore case."""
+    """An e-mail address in its canonical form (`app.emails.normalize_email`).
 
-    def __init__(self, *args, **kwargs) -> None:
+    `strict` (registration) refuses what cannot be an address; otherwise (login) such text is only
+    lower-cased, so that it finds no account rather than telling why. Either way, text longer than
+    MAX_EMAIL_LENGTH is refused before anything else is done with it.
+    """
+
+    def __init__(self, *args, strict: bool = True, **kwargs) -> None:
         kwargs.setdefault("metadata", {}).setdefault("format", "email")
+        kwargs.setdefault("validate", validate.Length(max=MAX_EMAIL_LENGTH))
         super().__init__(*args, **kwargs)
+        self.strict = strict
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).lower()
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > MAX_EMAIL_LENGTH:
+            raise ValidationError(f"Must be at most {MAX_EMAIL_LENGTH} characters long.")
+        try:
+            return normalize_email(text)
+        except EmailNotValidError as error:
+            if self.strict:
+                raise ValidationError(f"Not a valid e-mail address: {error}") from None
+            return text.lower()
 
 
 class Flag(fields.Boolean):

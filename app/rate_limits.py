@@ -3,12 +3,19 @@
 The limits come from the config (LOGIN_LIMIT_PER_CLIENT and friends) when a request is checked, so
 they can be set from the environment. The counters live in RATELIMIT_STORAGE_URI: memory:// counts
 per process; a redis:// URI shares them between every process and machine.
+
+A throttled view's body is validated before its limits are counted (`request_body.use_body` above
+`throttled`), and the per-e-mail key is a fixed-size digest of the e-mail's canonical form: nothing
+a client sends decides how much the limiter stores.
 """
+
+import hashlib
 
 from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from app.emails import EmailNotValidError, normalize_email
 from app.errors import APIError
 from app.request_body import request_data
 
@@ -17,12 +24,23 @@ THROTTLED_MESSAGE = "Too many attempts. Please wait before trying again (see Ret
 
 
 def email_key() -> str:
-    """The e-mail the request is about, lower-cased (what the auth schemas compare)."""
+    """`email:` and the SHA-256 of the e-mail the request is about, in its canonical form.
+
+    The canonical form is what the auth schemas compare (text that is no e-mail address is only
+    lower-cased, as login does), so every spelling of one address counts against one limit.
+    """
     try:
         email = request_data().get("email")
     except APIError:
         email = None  # the view answers the bad body with its 400
-    return f"email:{email.lower() if isinstance(email, str) else '-'}"
+    if not isinstance(email, str):
+        return "email:-"
+    try:
+        canonical = normalize_email(email)
+    except EmailNotValidError:
+        canonical = email.lower()
+    digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"email:{digest}"
 
 
 def _configured(key: str):

@@ -216,6 +216,54 @@ class RegistrationTestCase(BaseTestCase):
         self.assertIn("POST", res.headers["Allow"])
 
 
+def fullwidth(text: str) -> str:
+    """The text in fullwidth forms (a becomes U+FF41), which NFKC turns back into ASCII."""
+    return "".join(chr(ord(char) + 0xFEE0) if char.isalnum() else char for char in text)
+
+
+class LookAlikeEmailTestCase(BaseTestCase):
+    """One address, one account: e-mails are compared in their canonical form (NFKC, IDNA)."""
+
+    def setUp(self):
+        super().setUp()
+        self.assertEqual(self.register_user("alice@example.com", "right password").status_code,
+                         201)
+
+    def emails(self):
+        with self.app.app_context():
+            return db.session.scalars(db.select(User.email).order_by(User.id)).all()
+
+    def test_spellings_of_the_same_address_are_already_registered(self):
+        for email in [fullwidth("alice") + "@example.com", "ALICE@EXAMPLE.COM",
+                      "alice@" + fullwidth("example") + ".com"]:
+            with self.subTest(email=email):
+                res = self.register_user(email, "other password")
+                self.assertEqual(res.status_code, 202, res.data)
+                self.assertEqual(res.get_json()["message"], "User already exists. Please login.")
+        self.assertEqual(self.emails(), ["alice@example.com"])
+
+    def test_unicode_and_punycode_domains_are_one_account(self):
+        self.assertEqual(self.register_user("bob@bücher.example", "right password").status_code,
+                         201)
+        res = self.register_user("bob@xn--bcher-kva.example", "other password")
+        self.assertEqual(res.status_code, 202, res.data)
+        self.assertEqual(self.emails(), ["alice@example.com", "bob@bücher.example"])
+        self.assertEqual(self.login_user("BOB@XN--BCHER-KVA.EXAMPLE", "right password")
+                         .status_code, 200)
+
+    def test_invisible_control_and_quoted_spellings_are_refused(self):
+        for email in ["alice@example.com\u200b", "al\u200bice@example.com",
+                      "\u2060alice@example.com", "ali\x01ce@example.com", '"alice"@example.com']:
+            with self.subTest(email=email):
+                body = self.assert_error(self.register_user(email, "other password"), 400)
+                self.assertIn("email", body["errors"])
+        self.assertEqual(self.emails(), ["alice@example.com"])
+
+    def test_login_with_another_spelling_finds_the_same_account(self):
+        res = self.login_user(fullwidth("alice") + "@example.com", "right password")
+        self.assertEqual(res.status_code, 200)
+
+
 class LoginTestCase(BaseTestCase):
     """POST /auth/login: right and wrong credentials, and bad input."""
 

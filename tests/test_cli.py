@@ -76,7 +76,7 @@ class ManageTestCommandTestCase(unittest.TestCase):
         result = run(sys.executable, "manage.py", "test", "tests.fixtures.failing",
                      TEST_DATABASE_URL=ensure_test_database())
         self.assertEqual(result.returncode, 1)
-        self.assertEqual(result.stdout.strip().splitlines()[-1], "1 passed, 1 failed, 1 skipped")
+        self.assertEqual(result.stdout.strip().splitlines()[-1], "1 passed, 2 failed, 1 skipped")
         self.assertIn("test_fails", result.stderr)
 
     def test_running_no_test_is_a_failure(self):

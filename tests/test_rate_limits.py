@@ -9,7 +9,7 @@ import unittest
 from unittest import mock
 
 from app import create_app
-from app.rate_limits import THROTTLED_MESSAGE
+from app.rate_limits import THROTTLED_MESSAGE, limiter
 from tests.base import BaseTestCase, free_port
 from tests.database import release
 
@@ -73,6 +73,31 @@ class RateLimitTestCase(BaseTestCase):
         res = self.client().post("/auth/login", data="{", content_type="application/json",
                                  environ_base={"REMOTE_ADDR": "10.4.0.1"})
         self.assert_error(res, 400, "Malformed JSON in the request body.")
+
+    def stored_keys(self):
+        """The keys the limiter's in-memory storage holds now."""
+        return set(limiter.storage.storage)
+
+    def test_an_over_long_email_is_a_400_before_the_limiter_stores_anything(self):
+        limiter.storage.reset()
+        huge = "u" * 1_000_000 + "@example.com"
+        for path in ("/auth/login", "/auth/register"):
+            with self.subTest(path=path):
+                res = self.client().post(path, json={"email": huge, "password": "long enough"},
+                                         environ_base={"REMOTE_ADDR": "10.5.0.1"})
+                body = self.assert_error(res, 400)
+                self.assertIn("email", body["errors"])
+        self.assertEqual(self.stored_keys(), set())
+
+    def test_every_key_is_short_whatever_the_email(self):
+        limiter.storage.reset()
+        long_local_part = "u" * 64 + "@" + "d" * 60 + ".example.com"
+        for email in ("user@example.com", long_local_part, "not an e-mail at all " * 10):
+            self.login_from("10.6.0.1", email)
+        keys = self.stored_keys()
+        self.assertEqual(len(keys), 4, keys)  # one client, three e-mails
+        self.assertLessEqual(max(len(key) for key in keys), 160, keys)  # prefix, digest, scope
+        self.assertFalse(any("user" in key or "example" in key for key in keys), keys)
 
     def test_other_routes_are_not_throttled(self):
         for _ in range(20):
@@ -141,6 +166,16 @@ class SharedCountersTestCase(BaseTestCase):
         res = second.test_client().post("/auth/login", json={
             "email": "shared@example.com", "password": "x"})
         self.assertEqual(res.status_code, 429)
+
+    def test_an_email_with_a_lone_surrogate_is_a_400_not_a_500(self):
+        app = self.use_app(**LIMITS, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{self.port}")
+        for path in ("/auth/login", "/auth/register"):
+            with self.subTest(path=path):
+                res = app.test_client().post(
+                    path, data='{"email": "\\ud800@x.io", "password": "long enough"}',
+                    content_type="application/json")
+                body = self.assert_error(res, 400)
+                self.assertIn("email", body["errors"])
 
 
 if __name__ == "__main__":

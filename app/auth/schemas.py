@@ -6,7 +6,6 @@ from app.fields import Email, Text
 from app.models import BCRYPT_MAX_BYTES, password_fits_bcrypt
 
 MIN_PASSWORD_LENGTH = 8
-MAX_EMAIL_LENGTH = 254
 
 
 def _fits_bcrypt(password: str) -> None:
@@ -15,18 +14,13 @@ def _fits_bcrypt(password: str) -> None:
 
 
 class RegisterSchema(Schema):
-    """`{email, password}` for /auth/register: a valid e-mail; a password of 8 chars to 72 bytes."""
+    """`{email, password}` for /auth/register: a valid e-mail, stored in its canonical form;
+    a password of 8 characters to 72 bytes."""
 
     class Meta:
         unknown = EXCLUDE
 
-    email = Email(
-        required=True,
-        validate=[
-            validate.Length(max=MAX_EMAIL_LENGTH),
-            validate.Email(error="Not a valid e-mail address."),
-        ],
-    )
+    email = Email(required=True)
     password = Text(
         required=True,
         load_only=True,
@@ -47,7 +41,7 @@ class LoginSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    email = Email(required=True, validate=validate.Length(max=MAX_EMAIL_LENGTH))
+    email = Email(required=True, strict=False)
     password = Text(required=True, load_only=True)
 
 

@@ -13,15 +13,11 @@ from app.extensions import db
 from app.models import RevokedToken, User
 from app.openapi import documented
 from app.rate_limits import throttled
-from app.request_body import request_data
+from app.request_body import use_body
 from app.schemas import MessageSchema
-
-register_schema = RegisterSchema()
-login_schema = LoginSchema()
 
 
 @auth_blueprint.post("/auth/register")
-@throttled(per_client="REGISTER_LIMIT_PER_CLIENT", per_email="REGISTER_LIMIT_PER_EMAIL")
 @documented(
     body=RegisterSchema,
     responses={
@@ -31,9 +27,10 @@ login_schema = LoginSchema()
     },
     tags=["auth"],
 )
-def register():
+@use_body(RegisterSchema)
+@throttled(per_client="REGISTER_LIMIT_PER_CLIENT", per_email="REGISTER_LIMIT_PER_EMAIL")
+def register(data: dict):
     """Register a user with an e-mail and a password; 202 if the e-mail is already registered."""
-    data = register_schema.load(request_data())
     db.session.add(User(email=data["email"], password=data["password"]))
     try:
         db.session.commit()
@@ -45,7 +42,6 @@ def register():
 
 
 @auth_blueprint.post("/auth/login")
-@throttled(per_client="LOGIN_LIMIT_PER_CLIENT", per_email="LOGIN_LIMIT_PER_EMAIL")
 @documented(
     body=LoginSchema,
     responses={
@@ -55,9 +51,10 @@ def register():
     },
     tags=["auth"],
 )
-def login():
+@use_body(LoginSchema)
+@throttled(per_client="LOGIN_LIMIT_PER_CLIENT", per_email="LOGIN_LIMIT_PER_EMAIL")
+def login(data: dict):
     """Exchange an e-mail and password for an access token."""
-    data = login_schema.load(request_data())
     user = authenticate(data["email"], data["password"])
     if user is None:
         raise APIError(401, "Invalid email or password, Please try again")
