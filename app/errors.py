@@ -19,6 +19,13 @@ class APIError(Exception):
         self.headers = headers
 
 
+class LimitReachedError(APIError):
+    """A create that would take a user or a bucketlist past its configured limit: 409."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(409, message)
+
+
 def error_response(status: int, message: str, errors: dict | None = None, headers=None):
     """The one JSON shape of every error."""
     body = {"message": message}

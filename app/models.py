@@ -2,9 +2,19 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
+from app.errors import LimitReachedError
 from app.extensions import bcrypt, db
 from app.timestamps import utcnow
 
@@ -95,16 +105,43 @@ class Bucketlist(Timestamped, db.Model):
     done_count: Mapped[int | None] = query_expression()
 
     @classmethod
-    def add_for(cls, owner_id: int, name: str) -> "Bucketlist":
-        """A new bucketlist of the user `owner_id`, added to the session with their count raised."""
-        bucketlist = cls(name=name, created_by=owner_id)
-        db.session.add(bucketlist)
-        db.session.execute(
-            db.update(User).where(User.id == owner_id)
+    def add_for(cls, owner_id: int, name: str, limit: int) -> "Bucketlist":
+        """A new bucketlist of the user `owner_id`, added to the session with their count raised.
+
+        The count is raised only while it is under `limit`, in one statement that locks the user's
+        row, so racing creates cannot pass the limit together; past it, LimitReachedError.
+        """
+        raised = db.session.execute(
+            db.update(User).where(User.id == owner_id, User.bucketlists_count < limit)
             .values(bucketlists_count=User.bucketlists_count + 1)
             .execution_options(synchronize_session=False)
         )
+        if raised.rowcount == 0:
+            raise LimitReachedError(
+                f"A user may have at most {limit} bucketlists (MAX_BUCKETLISTS_PER_USER); "
+                "delete one before creating another."
+            )
+        bucketlist = cls(name=name, created_by=owner_id)
+        db.session.add(bucketlist)
         return bucketlist
+
+    def add_item(self, name: str, done: bool, limit: int) -> "Item":
+        """A new goal in this bucketlist, added to the session; LimitReachedError at `limit`.
+
+        The caller must hold this bucketlist's row locked (FOR UPDATE), so that racing adds are
+        counted one after the other.
+        """
+        held = db.session.scalar(
+            db.select(func.count()).select_from(Item).where(Item.bucketlist_id == self.id)
+        )
+        if held >= limit:
+            raise LimitReachedError(
+                f"A bucketlist may hold at most {limit} goals (MAX_ITEMS_PER_BUCKETLIST); "
+                "delete one before adding another."
+            )
+        item = Item(name=name, done=done, bucketlist_id=self.id)
+        db.session.add(item)
+        return item
 
     def remove(self) -> None:
         """Delete this bucketlist (its items go with it, in the database) and lower the count."""

@@ -104,6 +104,16 @@ class Config:
         return _int_from_env("TOKEN_LIFETIME_SECONDS", 300, minimum=1)
 
     @property
+    def MAX_BUCKETLISTS_PER_USER(self) -> int:
+        """How many bucketlists one user may have; creating one more is a 409."""
+        return _int_from_env("MAX_BUCKETLISTS_PER_USER", 10_000, minimum=1)
+
+    @property
+    def MAX_ITEMS_PER_BUCKETLIST(self) -> int:
+        """How many goals one bucketlist may hold (and its detail shows); one more is a 409."""
+        return _int_from_env("MAX_ITEMS_PER_BUCKETLIST", 1_000, minimum=1)
+
+    @property
     def BCRYPT_LOG_ROUNDS(self) -> int:
         """The bcrypt work factor (Flask-Bcrypt reads this key)."""
         return _int_from_env("BCRYPT_LOG_ROUNDS", 12, minimum=4)

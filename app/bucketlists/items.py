@@ -1,6 +1,6 @@
 """The goals inside one of the caller's bucketlists: list, create, read, replace, change, delete."""
 
-from flask import jsonify, url_for
+from flask import current_app, jsonify, url_for
 
 from app.auth.guard import token_required
 from app.bucketlists import bucketlists_blueprint
@@ -42,14 +42,19 @@ def list_items(bucketlist_id: int):
 
 
 @bucketlists_blueprint.post(ITEMS, strict_slashes=False)
-@documented(body=ItemInputSchema, responses={201: ItemSchema}, auth=True, tags=TAGS)
+@documented(
+    body=ItemInputSchema,
+    responses={201: ItemSchema, 409: "The bucketlist holds MAX_ITEMS_PER_BUCKETLIST goals"},
+    auth=True,
+    tags=TAGS,
+)
 @token_required
 def create_item(bucketlist_id: int):
     """Add a goal to one of the caller's bucketlists."""
-    bucketlist = get_own_bucketlist(bucketlist_id)
+    bucketlist = get_own_bucketlist(bucketlist_id, lock=True)
     data = input_schema.load(request_data())
-    item = Item(name=data["name"], done=data["done"], bucketlist_id=bucketlist.id)
-    db.session.add(item)
+    limit = current_app.config["MAX_ITEMS_PER_BUCKETLIST"]
+    item = bucketlist.add_item(data["name"], data["done"], limit=limit)
     db.session.commit()
     response = jsonify(output_schema.dump(item))
     response.headers["Location"] = url_for(

@@ -35,12 +35,19 @@ OWN_BUCKETLIST = db.select(Bucketlist).where(
 )
 
 
-def get_own_bucketlist(bucketlist_id: int) -> Bucketlist:
-    """The caller's bucketlist with this id; someone else's does not exist for them (404)."""
+OWN_BUCKETLIST_LOCKED = OWN_BUCKETLIST.with_for_update()
+
+
+def get_own_bucketlist(bucketlist_id: int, lock: bool = False) -> Bucketlist:
+    """The caller's bucketlist with this id; someone else's does not exist for them (404).
+
+    `lock` holds its row (FOR UPDATE) until the transaction ends, for writes that must not race.
+    """
     if bucketlist_id > MAX_ID:
         abort(404, description=BUCKETLIST_NOT_FOUND)
-    result = db.session.execute(OWN_BUCKETLIST, {"bucketlist_id": bucketlist_id,
-                                                 "owner_id": g.user.id})
+    statement = OWN_BUCKETLIST_LOCKED if lock else OWN_BUCKETLIST
+    result = db.session.execute(statement, {"bucketlist_id": bucketlist_id,
+                                            "owner_id": g.user.id})
     bucketlist = result.scalar_one_or_none()
     if bucketlist is None:
         abort(404, description=BUCKETLIST_NOT_FOUND)
@@ -58,23 +65,41 @@ OWN_BUCKETLIST_WITH_ITEMS = (
     .where(Bucketlist.id == bindparam("bucketlist_id"),
            Bucketlist.created_by == bindparam("owner_id"))
     .order_by(Item.id)
+    .limit(bindparam("rows"))
+)
+ITEM_COUNTS = db.select(func.count(Item.id), func.count(Item.id).filter(Item.done.is_(True))).where(
+    Item.bucketlist_id == bindparam("bucketlist_id")
 )
 
 
-def get_own_bucketlist_with_items(bucketlist_id: int) -> dict:
-    """The caller's bucketlist with this id and its goals (by id), as plain data; else 404."""
+def get_own_bucketlist_with_items(bucketlist_id: int, limit: int) -> dict:
+    """The caller's bucketlist with this id and its first `limit` goals (by id), as plain data,
+    with `items_count` and `done_count` of all its goals; else 404.
+
+    A bucketlist holds at most `limit` goals unless they were stored before the limit or around
+    the API; the answer stays bounded even then, and only such a bucketlist costs a count query.
+    """
     if bucketlist_id > MAX_ID:
         abort(404, description=BUCKETLIST_NOT_FOUND)
     rows = db.session.connection().execute(
-        OWN_BUCKETLIST_WITH_ITEMS, {"bucketlist_id": bucketlist_id, "owner_id": g.user.id}
+        OWN_BUCKETLIST_WITH_ITEMS,
+        {"bucketlist_id": bucketlist_id, "owner_id": g.user.id, "rows": limit + 1},
     ).all()
     if not rows:
         abort(404, description=BUCKETLIST_NOT_FOUND)
     split = len(BUCKETLIST_FIELDS)
     bucketlist = dict(zip(BUCKETLIST_FIELDS, rows[0][:split], strict=True))
     # A bucketlist without goals comes as one row whose item columns are NULL.
-    items = (row[split:] for row in rows if row[split] is not None)
-    bucketlist["items"] = [dict(zip(ITEM_FIELDS, item, strict=True)) for item in items]
+    items = [dict(zip(ITEM_FIELDS, row[split:], strict=True))
+             for row in rows if row[split] is not None]
+    if len(items) > limit:
+        del items[limit:]
+        counts = db.session.connection().execute(ITEM_COUNTS, {"bucketlist_id": bucketlist_id})
+        bucketlist["items_count"], bucketlist["done_count"] = counts.one()
+    else:
+        bucketlist["items_count"] = len(items)
+        bucketlist["done_count"] = sum(item["done"] for item in items)
+    bucketlist["items"] = items
     return bucketlist
 
 

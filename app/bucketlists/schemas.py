@@ -81,18 +81,15 @@ class ItemSchema(Schema):
                             metadata={"description": "when it was marked done; null if not done"})
 
 
-class BucketlistDetailSchema(BucketlistSchema):
-    """One bucketlist with all its goals, and how many it has and has done (counted from them)."""
+class BucketlistDetailSchema(BucketlistSummarySchema):
+    """One bucketlist with its goals (at most MAX_ITEMS_PER_BUCKETLIST, by id), and how many it
+    has and has done."""
 
-    items_count = fields.Function(
-        lambda bucketlist: len(bucketlist["items"]), required=True, metadata={"type": "integer"}
-    )
-    done_count = fields.Function(
-        lambda bucketlist: sum(item["done"] for item in bucketlist["items"]),
+    items = fields.List(
+        fields.Nested(ItemSchema),
         required=True,
-        metadata={"type": "integer"},
+        metadata={"description": "its goals by id, at most MAX_ITEMS_PER_BUCKETLIST of them"},
     )
-    items = fields.List(fields.Nested(ItemSchema), required=True)
 
 
 class ItemListQuerySchema(ListQuerySchema):

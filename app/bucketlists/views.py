@@ -1,6 +1,6 @@
 """Create, list, read, rename and delete the caller's own bucketlists."""
 
-from flask import g, jsonify, url_for
+from flask import current_app, g, jsonify, url_for
 
 from app.auth.guard import token_required
 from app.bucketlists import bucketlists_blueprint
@@ -32,12 +32,18 @@ TAGS = ["bucketlists"]
 
 
 @bucketlists_blueprint.post("/bucketlists/", strict_slashes=False)
-@documented(body=BucketlistInputSchema, responses={201: BucketlistSchema}, auth=True, tags=TAGS)
+@documented(
+    body=BucketlistInputSchema,
+    responses={201: BucketlistSchema, 409: "The caller has MAX_BUCKETLISTS_PER_USER bucketlists"},
+    auth=True,
+    tags=TAGS,
+)
 @token_required
 def create_bucketlist():
     """Create a bucketlist owned by the caller."""
     data = input_schema.load(request_data())
-    bucketlist = Bucketlist.add_for(g.user.id, data["name"])
+    limit = current_app.config["MAX_BUCKETLISTS_PER_USER"]
+    bucketlist = Bucketlist.add_for(g.user.id, data["name"], limit=limit)
     db.session.commit()
     response = jsonify(output_schema.dump(bucketlist))
     response.headers["Location"] = url_for(".get_bucketlist", bucketlist_id=bucketlist.id)
@@ -60,8 +66,10 @@ def list_bucketlists():
 @documented(responses={200: BucketlistDetailSchema}, auth=True, tags=TAGS)
 @token_required
 def get_bucketlist(bucketlist_id: int):
-    """One of the caller's bucketlists, with its goals."""
-    return jsonify(detail_schema.dump(get_own_bucketlist_with_items(bucketlist_id))), 200
+    """One of the caller's bucketlists, with its goals (the first MAX_ITEMS_PER_BUCKETLIST)."""
+    limit = current_app.config["MAX_ITEMS_PER_BUCKETLIST"]
+    bucketlist = get_own_bucketlist_with_items(bucketlist_id, limit=limit)
+    return jsonify(detail_schema.dump(bucketlist)), 200
 
 
 @bucketlists_blueprint.put("/bucketlists/<int:bucketlist_id>")
