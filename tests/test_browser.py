@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import unittest
+import urllib.error
 import urllib.request
 
 from tests.live_server import ROOT, live_api
@@ -37,6 +38,17 @@ def login_token(base) -> str:
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())["access_token"]
+
+
+def api_status(base, token) -> int:
+    """The status of GET /bucketlists/ with this token."""
+    request = urllib.request.Request(base + "/bucketlists/",
+                                     headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 @unittest.skipUnless(os.path.exists(CHROMIUM),
@@ -178,6 +190,73 @@ class BrowserTestCase(unittest.TestCase):
         self.assertEqual(self.dialogs, [], "a script from the data ran")
         self.assertEqual(self.errors, [])
         self.assertEqual(self.outside_requests, [])
+
+    def token_in_tab(self):
+        return self.page.evaluate("sessionStorage.getItem('bucketlist-api-token')")
+
+    def log_in_on_the_page(self):
+        from playwright.sync_api import expect
+
+        self.page.goto(self.base + "/bucketlists/")
+        self.page.fill("#login-form input[name=email]", USER["email"])
+        self.page.fill("#login-form input[name=password]", USER["password"])
+        self.page.click("#login-form button")
+        expect(self.page.locator("#session-user")).to_have_text(f"Logged in as {USER['email']}")
+        return self.token_in_tab()
+
+    def test_log_out_revokes_the_token_on_the_server(self):
+        from playwright.sync_api import expect
+
+        token = self.log_in_on_the_page()
+        self.assertEqual(api_status(self.base, token), 200)
+        self.page.click("#logout")
+        self.expect_response("401 UNAUTHORIZED")
+        expect(self.page.locator("#login-form")).to_be_visible()
+        self.assertIsNone(self.token_in_tab())
+        self.assertEqual(api_status(self.base, token), 401)
+
+    def test_a_path_that_reads_as_another_host_gets_no_token_even_without_csp(self):
+        # The CSP's connect-src 'self' would stop the request; the page itself must not make it.
+        self.context.close()
+        self.context = self.browser.new_context(bypass_csp=True)
+        self.context.set_default_timeout(TIMEOUT_MS)
+        sent_token_to = []
+        self.context.route("**/*", self.local_only)
+        self.context.on("request", lambda request: sent_token_to.append(request.url)
+                        if "authorization" in request.headers else None)
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.log_in_on_the_page()
+        for path in ("/%5Cevil.example/x", "/%09/evil.example/x", "/%5C%5Cevil.example/x"):
+            with self.subTest(path=path):
+                self.page.goto(self.base + path)
+                self.expect_response("404 NOT FOUND", "not found")
+        self.assertEqual(self.outside_requests, [])
+        self.assertTrue(sent_token_to)
+        self.assertEqual([url for url in sent_token_to if not url.startswith(self.base + "/")], [])
+        self.assertEqual(self.errors, [])
+
+    def test_docs_keep_no_token_in_local_storage(self):
+        from playwright.sync_api import expect
+
+        page = self.page
+        page.goto(self.base + "/docs")
+        page.click(".swagger-ui .btn.authorize")
+        page.fill(".swagger-ui .modal-ux input", login_token(self.base))
+        page.click(".swagger-ui .modal-ux .auth-btn-wrapper .authorize")
+        expect(page.locator(".swagger-ui .modal-ux .auth-btn-wrapper")).to_contain_text("Logout")
+        page.click(".swagger-ui .modal-ux .btn-done")
+        self.assertEqual(page.evaluate("Object.keys(localStorage)"), [])
+        page.reload()
+        expect(page.locator(".swagger-ui .btn.authorize")).to_be_visible()
+        expect(page.locator(".swagger-ui .btn.authorize.locked")).to_have_count(0)
+
+    def test_docs_use_the_token_the_tab_logged_in_with(self):
+        from playwright.sync_api import expect
+
+        self.log_in_on_the_page()
+        self.page.goto(self.base + "/docs")
+        expect(self.page.locator(".swagger-ui .btn.authorize.locked")).to_have_count(1)
 
     def test_docs_work_offline_and_try_it_out_sends_the_token(self):
         from playwright.sync_api import expect

@@ -6,7 +6,16 @@
   const TOKEN_KEY = "bucketlist-api-token";
   const EMAIL_KEY = "bucketlist-api-email";
   const page = JSON.parse(document.getElementById("page-data").textContent);
-  const requestUrl = page.path + (page.query ? "?" + page.query : "");
+  // The page calls the URL the browser shows, as the browser encoded it: a path rebuilt from the
+  // server's decoded one (`/%5Cevil.example/x` is `/\evil.example/x`) could name another host.
+  const requestUrl = location.pathname + location.search;
+
+  // A URL of this page's own origin, or null: the token is never sent, nor a link made, elsewhere.
+  function ownUrl(value) {
+    let url;
+    try { url = new URL(value, location.href); } catch (error) { return null; }
+    return url.origin === location.origin ? url : null;
+  }
 
   function token() {
     return sessionStorage.getItem(TOKEN_KEY);
@@ -20,7 +29,9 @@
   }
 
   function isLink(value) {
-    return typeof value === "string" && /^(\/(?!\/)|https?:\/\/)/.test(value);
+    if (typeof value !== "string") return false;
+    if (/^https?:\/\//.test(value)) return true;
+    return value.startsWith("/") && ownUrl(value) !== null;
   }
 
   // Pretty-printed JSON as DOM nodes; URLs, and the ids of a collection's members, are links.
@@ -31,8 +42,9 @@
     if (Array.isArray(value)) {
       if (value.length === 0) { fragment.append("[]"); return fragment; }
       fragment.append("[\n");
-      const memberBase = key === "items" ? page.path.replace(/\/$/, "") + "/items/"
-        : (indent === 0 && page.path.endsWith("/") ? page.path : null);
+      const path = location.pathname;
+      const memberBase = key === "items" ? path.replace(/\/$/, "") + "/items/"
+        : (indent === 0 && path.endsWith("/") ? path : null);
       value.forEach(function (item, index) {
         fragment.append(pad + "  ", renderJson(item, indent + 1, null, memberBase));
         fragment.append(index < value.length - 1 ? ",\n" : "\n");
@@ -87,6 +99,7 @@
   }
 
   async function send(method, url, contentType, payload) {
+    if (ownUrl(url) === null) throw new Error("Refusing to call another origin: " + url);
     const headers = { Accept: "application/json" };
     if (token()) headers.Authorization = "Bearer " + token();
     let body;
@@ -129,9 +142,14 @@
     }
   });
 
-  document.getElementById("logout").addEventListener("click", async function () {
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(EMAIL_KEY);
+  document.getElementById("logout").addEventListener("click", async function (event) {
+    // Revoke the token on the server, then forget it here whatever the answer was.
+    try {
+      await send("POST", event.currentTarget.dataset.action);
+    } finally {
+      sessionStorage.removeItem(TOKEN_KEY);
+      sessionStorage.removeItem(EMAIL_KEY);
+    }
     showSession();
     await send("GET", requestUrl);
   });
