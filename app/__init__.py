@@ -53,6 +53,8 @@ def _load_config(app: Flask, config_name: str | None, overrides: dict | None) ->
     if not app.config.get("SECRET"):
         app.config["SECRET"] = secrets.token_urlsafe(48)
         _announce_once("SECRET is not set: using a random one; tokens end when the process does.")
+    if not app.config["TRUSTED_HOSTS"] and not (defaults_allowed or app.testing):
+        _announce_once("TRUSTED_HOSTS is not set: any Host header is accepted.")
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
@@ -85,6 +87,13 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     security.init_app(app)
     observability.init_app(app)
     if app.config["PROXY_COUNT"]:
+        # X-Forwarded-For is appended to, so its last PROXY_COUNT entries are the proxies' own;
+        # X-Forwarded-Proto and -Host are a client's own unless the proxies are said to set them.
         count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=count,
+            x_proto=count if app.config["PROXY_TRUST_PROTO"] else 0,
+            x_host=count if app.config["PROXY_TRUST_HOST"] else 0,
+        )
     return app

@@ -164,8 +164,28 @@ class Config:
         """How many reverse proxies set X-Forwarded-For in front of the app (0: none trusted)."""
         return _int_from_env("PROXY_COUNT", 0, minimum=0)
 
+    @property
+    def PROXY_TRUST_PROTO(self) -> bool:
+        """Whether those proxies set X-Forwarded-Proto (replacing any a client sent)."""
+        return _bool_from_env("PROXY_TRUST_PROTO", False)
+
+    @property
+    def PROXY_TRUST_HOST(self) -> bool:
+        """Whether those proxies set X-Forwarded-Host (replacing any a client sent)."""
+        return _bool_from_env("PROXY_TRUST_HOST", False)
+
+    @property
+    def TRUSTED_HOSTS(self) -> list[str] | None:
+        """The host names this service answers to (Flask checks the Host header against them:
+        any other is a 400); a leading dot allows subdomains. Unset: any Host is accepted."""
+        return _list_from_env("TRUSTED_HOSTS") or None
+
     def validate(self) -> None:
-        """Raise ConfigError when the configuration must not be used; the default accepts all."""
+        """Raise ConfigError when the configuration must not be used."""
+        if (self.PROXY_TRUST_PROTO or self.PROXY_TRUST_HOST) and not self.PROXY_COUNT:
+            raise ConfigError(
+                "PROXY_TRUST_PROTO and PROXY_TRUST_HOST need a PROXY_COUNT of 1 or more."
+            )
 
 
 class DevelopmentConfig(Config):
@@ -192,6 +212,7 @@ class TestingConfig(Config):
 
     def validate(self) -> None:
         """Refuse to test without a database of its own rather than touch another one."""
+        super().validate()
         if not self.SQLALCHEMY_DATABASE_URI:
             raise ConfigError(
                 "TEST_DATABASE_URL is not set. Run the tests with `python manage.py test`, "
@@ -199,15 +220,10 @@ class TestingConfig(Config):
             )
 
 
-class StagingConfig(Config):
-    """Configurations for Staging."""
-
-    DEBUG = True
-
-
 class ProductionConfig(Config):
     """Configurations for Production: refuses to start unsafe."""
 
+    NAME = "production"
     DEBUG = False
     TESTING = False
 
@@ -218,16 +234,23 @@ class ProductionConfig(Config):
 
     def validate(self) -> None:
         """Require a database, a strong secret and debugging off."""
+        super().validate()
         if not self.SQLALCHEMY_DATABASE_URI:
-            raise ConfigError("DATABASE_URL must be set in production.")
+            raise ConfigError(f"DATABASE_URL must be set for the {self.NAME!r} configuration.")
         if len(self.SECRET or "") < MIN_PRODUCTION_SECRET_LENGTH:
             raise ConfigError(
-                f"SECRET must be set to at least {MIN_PRODUCTION_SECRET_LENGTH} characters in "
-                "production; generate one with: python -c 'import secrets; "
-                "print(secrets.token_urlsafe(48))'"
+                f"SECRET must be set for the {self.NAME!r} configuration, to at least "
+                f"{MIN_PRODUCTION_SECRET_LENGTH} characters; generate one with: python -c "
+                "'import secrets; print(secrets.token_urlsafe(48))'"
             )
         if get_debug_flag():
-            raise ConfigError("FLASK_DEBUG must not be on in production.")
+            raise ConfigError(f"FLASK_DEBUG must not be on for the {self.NAME!r} configuration.")
+
+
+class StagingConfig(ProductionConfig):
+    """Configurations for Staging: production's settings and refusals, under its own name."""
+
+    NAME = "staging"
 
 
 app_config = {

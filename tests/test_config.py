@@ -100,6 +100,25 @@ class ConfigSelectionTestCase(unittest.TestCase):
         ):
             create_app("staging")
 
+    def test_staging_refuses_what_production_refuses(self):
+        for values, message in [
+            ({"DATABASE_URL": "postgresql://localhost/x", "SECRET": "s" * 31}, "SECRET"),
+            ({"DATABASE_URL": "postgresql://localhost/x", "SECRET": STRONG_SECRET,
+              "FLASK_DEBUG": "1"}, "FLASK_DEBUG"),
+        ]:
+            with (
+                self.subTest(message=message),
+                environment(**values),
+                self.assertRaisesRegex(ConfigError, f"{message}.*'staging'"),
+            ):
+                create_app("staging")
+
+    def test_staging_runs_without_debug_and_logs_json(self):
+        with environment(DATABASE_URL="postgresql://localhost/x", SECRET=STRONG_SECRET):
+            app = create_app("staging")
+        self.assertFalse(app.debug)
+        self.assertEqual(app.config["LOG_FORMAT"], "json")
+
     def test_token_lifetime_and_rounds_come_from_the_environment(self):
         with environment(TOKEN_LIFETIME_SECONDS="60", BCRYPT_LOG_ROUNDS="5"):
             app = create_app("development")

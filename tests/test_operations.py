@@ -2,11 +2,15 @@
 
 import json
 import logging
+import os
 import unittest
+from unittest import mock
 
 from app import create_app
 from app.observability import JsonFormatter
+from instance.config import ConfigError
 from tests.base import AuthenticatedTestCase, BaseTestCase, free_port
+from tests.database import release
 
 
 class ProbeTestCase(BaseTestCase):
@@ -129,6 +133,39 @@ class CorsTestCase(AuthenticatedTestCase):
         res = self.client().get("/bucketlists/", headers={**self.headers,
                                                           "Origin": "https://evil.example"})
         self.assertNotIn("Access-Control-Allow-Origin", res.headers)
+
+    def test_an_origin_that_only_contains_a_listed_one_is_not(self):
+        for origin in ("https://app.example.evil.net", "https://xapp.example", "http://app.example"):
+            with self.subTest(origin=origin):
+                res = self.client().get("/bucketlists/", headers={**self.headers,
+                                                                  "Origin": origin})
+                self.assertNotIn("Access-Control-Allow-Origin", res.headers)
+
+
+class CorsSettingTestCase(unittest.TestCase):
+    """CORS_ORIGINS takes exact origins or a lone *; anything else stops the start."""
+
+    def test_patterns_and_urls_are_refused_at_start_up(self):
+        for entry in ("https://*.example.com", "*.example.com", "https://app.example/",
+                      "https://app.example/path", "app.example", "https://user@app.example",
+                      "https://app.example:99999", "ftp://app.example", "https://(app).example"):
+            with (
+                self.subTest(entry=entry),
+                mock.patch.dict(os.environ, {"CORS_ORIGINS": f"https://ok.example,{entry}"}),
+                self.assertRaisesRegex(ConfigError, "CORS_ORIGINS"),
+            ):
+                create_app("development")
+
+    def test_exact_origins_and_a_lone_star_start(self):
+        for value in ("https://app.example,http://localhost:3000,http://[::1]:8080", "*"):
+            with self.subTest(value=value), mock.patch.dict(os.environ, {"CORS_ORIGINS": value}):
+                create_app("development")
+
+    def test_a_lone_star_allows_every_origin(self):
+        app = create_app("testing", overrides={"CORS_ORIGINS": ["*"]})
+        self.addCleanup(release, app)
+        res = app.test_client().get("/health", headers={"Origin": "https://any.example"})
+        self.assertEqual(res.headers["Access-Control-Allow-Origin"], "https://any.example")
 
 
 if __name__ == "__main__":
