@@ -15,6 +15,7 @@ from tests.database import release, scratch_database
 
 FIRST_REVISION = "1fbb2f40a829"
 ITEMS_REVISION = "82ccdea43111"
+COUNTER_REVISION = "c3a9d1e2f4b5"
 
 
 class MigrationTestCase(unittest.TestCase):
@@ -94,6 +95,28 @@ class MigrationTestCase(unittest.TestCase):
                 counts = db.session.execute(
                     text("SELECT id, bucketlists_count FROM users ORDER BY id")).all()
                 self.assertEqual([tuple(row) for row in counts], [(1, 2), (2, 0)])
+
+    def test_stored_emails_are_made_canonical_unless_taken_or_invalid(self):
+        stored = ["bob@xn--bcher-kva.example", "\uff41\uff4c\uff49\uff43\uff45@example.com",
+                  "alice@example.com", "\uff43arol@example.com", "dave@example.com\u200b"]
+        with scratch_database() as url:
+            app = self.app_on(url)
+            with app.app_context():
+                flask_migrate.upgrade(revision=COUNTER_REVISION)
+                for number, email in enumerate(stored, start=1):
+                    db.session.execute(text(
+                        "INSERT INTO users (id, email, password) VALUES (:id, :email, 'x')"),
+                        {"id": number, "email": email})
+                db.session.commit()
+                flask_migrate.upgrade()
+                emails = db.session.scalars(text("SELECT email FROM users ORDER BY id")).all()
+        self.assertEqual(emails, [
+            "bob@bücher.example",
+            "\uff41\uff4c\uff49\uff43\uff45@example.com",  # alice@example.com is user 3's
+            "alice@example.com",
+            "carol@example.com",
+            "dave@example.com\u200b",  # no valid address: login finds it as it is
+        ])
 
     def test_trigram_indexes_exist_where_pg_trgm_does(self):
         with scratch_database() as url:
