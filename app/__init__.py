@@ -9,8 +9,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import browsable, database, observability, security
 from app.errors import register_error_handlers
-from app.extensions import bcrypt, db, migrate
-from app.rate_limits import limiter
+from app.extensions import bcrypt, db, limiter, migrate
+from app.openapi import Api
 from instance.config import ConfigError, app_config
 
 __all__ = ["create_app", "db"]
@@ -73,15 +73,19 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     limiter.init_app(app)
 
     from app import models  # noqa: F401  (the models must be known to Flask-Migrate)
-    from app.auth import auth_blueprint
-    from app.bucketlists import bucketlists_blueprint
-    from app.docs import docs_blueprint
-    from app.health import health_blueprint
+    from app.auth import views as auth
+    from app.auth.commands import purge_tokens_command
+    from app.bucketlists import items
+    from app.bucketlists import views as bucketlists
+    from app.docs import assets as docs_assets
+    from app.docs import blp as docs
+    from app.health import blp as health
 
-    app.register_blueprint(auth_blueprint)
-    app.register_blueprint(bucketlists_blueprint)
-    app.register_blueprint(docs_blueprint)
-    app.register_blueprint(health_blueprint)
+    api = Api(app)
+    for blueprint in (auth.blp, bucketlists.blp, items.blp, docs, health):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(docs_assets)
+    app.cli.add_command(purge_tokens_command)
     register_error_handlers(app)
     browsable.init_app(app)
     security.init_app(app)

@@ -26,6 +26,21 @@ class LimitReachedError(APIError):
         super().__init__(409, message)
 
 
+class NotModifiedError(Exception):
+    """The client's copy, named by If-None-Match, is current: 304 with no body, and the ETag."""
+
+    def __init__(self, etag: str) -> None:
+        super().__init__(etag)
+        self.etag = etag
+
+
+def handle_not_modified(error: NotModifiedError):
+    """RFC 9110 §15.4.5: a 304 carries no body, and repeats the ETag."""
+    response = current_app.response_class(status=304)
+    response.set_etag(error.etag)
+    return response
+
+
 def error_response(status: int, message: str, errors: dict | None = None, headers=None):
     """The one JSON shape of every error."""
     body = {"message": message}
@@ -93,6 +108,7 @@ def handle_unexpected_error(error: Exception):
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers that give every error the same JSON shape."""
     app.register_error_handler(APIError, handle_api_error)
+    app.register_error_handler(NotModifiedError, handle_not_modified)
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_unavailable)

@@ -9,7 +9,7 @@ import re
 from marshmallow import ValidationError, fields, validate
 
 from app.emails import MAX_EMAIL_LENGTH, EmailNotValidError, normalize_email
-from app.request_body import FormText
+from app.parser import FormText
 from app.timestamps import as_utc
 
 NO_NUL_PATTERN = "^[^\\u0000]*$"

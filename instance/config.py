@@ -70,6 +70,16 @@ class Config:
     TESTING = False
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # The OpenAPI description (flask-smorest reads these keys).
+    API_TITLE = "Bucketlist API"
+    API_VERSION = "1.0.0"
+    OPENAPI_VERSION = "3.0.3"
+    API_SPEC_OPTIONS = {
+        "info": {
+            "description": "Register, log in for a bearer token, and keep your own bucketlists.",
+            "license": {"name": "MIT"},
+        },
+    }
     # No SECRET_KEY: the app keeps no cookie session (clients send their token), and without a key
     # Flask skips opening one on every request.
     # Only development may fall back to an embedded SQLite database and a random per-process SECRET;
@@ -102,6 +112,11 @@ class Config:
     def TOKEN_LIFETIME_SECONDS(self) -> int:
         """How long an access token is valid; the tutorial's 5 minutes by default."""
         return _int_from_env("TOKEN_LIFETIME_SECONDS", 300, minimum=1)
+
+    @property
+    def REQUIRE_IF_MATCH(self) -> bool:
+        """Whether PUT, PATCH and DELETE must carry If-Match (428 without); off, they may."""
+        return _bool_from_env("REQUIRE_IF_MATCH", False)
 
     @property
     def MAX_BUCKETLISTS_PER_USER(self) -> int:

@@ -65,7 +65,7 @@ class OpenAPITestCase(BaseTestCase):
 
     def test_errors_are_described_with_the_error_shape(self):
         get_one = self.spec["paths"]["/bucketlists/{bucketlist_id}"]["get"]["responses"]
-        self.assertEqual(set(get_one), {"200", "401", "404"})
+        self.assertEqual(set(get_one), {"200", "304", "401", "404"})
         self.assertEqual(get_one["404"]["content"]["application/json"]["schema"],
                          {"$ref": "#/components/schemas/Error"})
         self.assertEqual(self.schema("Error")["required"], ["message"])

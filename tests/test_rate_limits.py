@@ -9,7 +9,7 @@ import unittest
 from unittest import mock
 
 from app import create_app
-from app.rate_limits import THROTTLED_MESSAGE, limiter
+from app.auth.throttling import THROTTLED_MESSAGE, limiter
 from tests.base import BaseTestCase, free_port
 from tests.database import release
 

@@ -1,8 +1,8 @@
 """`python manage.py purge-tokens` (or `flask purge-tokens`): forget revocations past expiry."""
 
 import click
+from flask.cli import with_appcontext
 
-from app.auth import auth_blueprint
 from app.extensions import db
 from app.models import RevokedToken
 from app.timestamps import utcnow
@@ -15,7 +15,8 @@ def purge_expired_revocations() -> int:
     return result.rowcount
 
 
-@auth_blueprint.cli.command("purge-tokens")
+@click.command("purge-tokens")
+@with_appcontext
 def purge_tokens_command():
     """Drop revoked-token entries past their expiry (an expired token is refused anyway)."""
     click.echo(f"Purged {purge_expired_revocations()} expired revoked token(s).")

@@ -1,8 +1,9 @@
-"""Authentication happens here, once: the bearer token becomes `g.user`, or the answer is 401."""
+"""Authentication happens here, once: a bearer token becomes the caller, or the answer is 401.
 
-import functools
+`Blueprint.auth_required` (app/openapi.py) declares on a route that it needs this.
+"""
 
-from flask import g, request
+from flask import request
 from sqlalchemy import Row, bindparam, select
 
 from app.auth.tokens import REVOKED_MESSAGE, AccessToken, decode_token, invalid_token
@@ -38,17 +39,3 @@ def authenticate_request() -> tuple[Row, AccessToken]:
     if caller.revoked_jti is not None:
         raise invalid_token(REVOKED_MESSAGE)
     return caller, token
-
-
-def token_required(view):
-    """Let the view run only for an authenticated user.
-
-    `g.user` is the caller's row (id, email, bucketlists_count), `g.token` its token's claims.
-    """
-
-    @functools.wraps(view)
-    def wrapped_view(*args, **kwargs):
-        g.user, g.token = authenticate_request()
-        return view(*args, **kwargs)
-
-    return wrapped_view

@@ -12,7 +12,7 @@ from flask import Flask, current_app, render_template, request
 from marshmallow import fields
 from werkzeug.exceptions import HTTPException
 
-from app.openapi import Operation
+from app.openapi import body_schema
 
 BROWSABLE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -61,11 +61,10 @@ def _forms(path: str) -> list[dict]:
         if method not in allowed:
             continue
         view = _view_for(adapter, path, method)
-        operation: Operation | None = getattr(view, "operation", None)
-        body = operation.body if operation else None
+        body = body_schema(view)
         fields = [
             {"name": name, "kind": _input_kind(name, field)}
-            for name, field in (body().fields.items() if body else [])
+            for name, field in (body.fields.items() if body else [])
             if not field.dump_only
         ]
         forms.append({"method": method, "fields": fields, "summary": _title(view)[1]})

@@ -1,10 +1,9 @@
 """The goals inside one of the caller's bucketlists: list, create, read, replace, change, delete."""
 
-from flask import current_app, jsonify, url_for
+from flask import current_app, url_for
 
-from app.auth.guard import token_required
-from app.bucketlists import bucketlists_blueprint
-from app.bucketlists.queries import bucketlist_items, get_own_bucketlist, get_own_item
+from app.bucketlists.pagination import PAGING_HEADERS, paginate, paging_headers
+from app.bucketlists.queries import own_bucketlist, own_item
 from app.bucketlists.schemas import (
     ItemInputSchema,
     ItemListQuerySchema,
@@ -12,95 +11,94 @@ from app.bucketlists.schemas import (
     ItemSchema,
 )
 from app.extensions import db
-from app.models import Item
-from app.openapi import documented
-from app.pagination import paginate, paging_headers
-from app.request_body import query_args, request_data
+from app.models import Bucketlist, Item
+from app.openapi import Blueprint, ErrorSchema
 from app.schemas import MessageSchema
 
-input_schema = ItemInputSchema()
-patch_schema = ItemPatchSchema()
-output_schema = ItemSchema()
-list_query_schema = ItemListQuerySchema()
-ITEMS = "/bucketlists/<int:bucketlist_id>/items/"
-ITEM = "/bucketlists/<int:bucketlist_id>/items/<int:item_id>"
-TAGS = ["items"]
+blp = Blueprint("items", __name__, description="The goals in your bucketlists")
+ITEMS = "/bucketlists/<id:bucketlist_id>/items/"
+ITEM = "/bucketlists/<id:bucketlist_id>/items/<id:item_id>"
 
 
-@bucketlists_blueprint.get(ITEMS, strict_slashes=False)
-@documented(query=ItemListQuerySchema, responses={200: ItemSchema(many=True)}, auth=True,
-            tags=TAGS)
-@token_required
-def list_items(bucketlist_id: int):
+@blp.get(ITEMS, strict_slashes=False)
+@blp.auth_required
+@own_bucketlist
+@blp.etag
+@blp.arguments(ItemListQuerySchema, location="query")
+@blp.response(200, ItemSchema(many=True), headers=PAGING_HEADERS)
+def list_items(args: dict, bucketlist: Bucketlist):
     """The goals of one of the caller's bucketlists, a page at a time."""
-    query = bucketlist_items(bucketlist_id)
-    args = list_query_schema.load(query_args())
+    query = db.select(Item).where(Item.bucketlist_id == bucketlist.id)
     if "done" in args:
         query = query.where(Item.done.is_(args["done"]))
     page = paginate(query, Item, args)
-    return jsonify(output_schema.dump(page.rows, many=True)), 200, paging_headers(page)
+    return page.rows, paging_headers(page)
 
 
-@bucketlists_blueprint.post(ITEMS, strict_slashes=False)
-@documented(
-    body=ItemInputSchema,
-    responses={201: ItemSchema, 409: "The bucketlist holds MAX_ITEMS_PER_BUCKETLIST goals"},
-    auth=True,
-    tags=TAGS,
-)
-@token_required
-def create_item(bucketlist_id: int):
+@blp.post(ITEMS, strict_slashes=False)
+@blp.auth_required
+@own_bucketlist
+@blp.arguments(ItemInputSchema, location="json_or_form")
+@blp.response(201, ItemSchema)
+@blp.alt_response(409, schema=ErrorSchema,
+                  description="The bucketlist holds MAX_ITEMS_PER_BUCKETLIST goals")
+def create_item(data: dict, bucketlist: Bucketlist):
     """Add a goal to one of the caller's bucketlists."""
-    bucketlist = get_own_bucketlist(bucketlist_id, lock=True)
-    data = input_schema.load(request_data())
     limit = current_app.config["MAX_ITEMS_PER_BUCKETLIST"]
     item = bucketlist.add_item(data["name"], data["done"], limit=limit)
     db.session.commit()
-    response = jsonify(output_schema.dump(item))
-    response.headers["Location"] = url_for(
-        ".get_item", bucketlist_id=bucketlist.id, item_id=item.id
-    )
-    return response, 201
+    location = url_for(".get_item", bucketlist_id=bucketlist.id, item_id=item.id)
+    return item, {"Location": location}
 
 
-@bucketlists_blueprint.get(ITEM)
-@documented(responses={200: ItemSchema}, auth=True, tags=TAGS)
-@token_required
-def get_item(bucketlist_id: int, item_id: int):
+@blp.get(ITEM)
+@blp.auth_required
+@own_item
+@blp.etag
+@blp.response(200, ItemSchema)
+def get_item(item: Item):
     """One goal."""
-    return jsonify(output_schema.dump(get_own_item(bucketlist_id, item_id))), 200
+    return item
 
 
-@bucketlists_blueprint.put(ITEM)
-@documented(body=ItemInputSchema, responses={200: ItemSchema}, auth=True, tags=TAGS)
-@token_required
-def replace_item(bucketlist_id: int, item_id: int):
-    """Replace a goal's name and done flag (done is false unless sent)."""
-    item = get_own_item(bucketlist_id, item_id)
-    data = input_schema.load(request_data())
+@blp.put(ITEM)
+@blp.auth_required
+@own_item
+@blp.etag
+@blp.arguments(ItemInputSchema, location="json_or_form")
+@blp.response(200, ItemSchema)
+def replace_item(data: dict, item: Item):
+    """Replace a goal's name and done flag (done is false unless sent; 412 if If-Match names an
+    older version)."""
+    blp.check_etag(item, ItemSchema)
     item.update(name=data["name"], done=data["done"])
     db.session.commit()
-    return jsonify(output_schema.dump(item)), 200
+    return item
 
 
-@bucketlists_blueprint.patch(ITEM)
-@documented(body=ItemPatchSchema, responses={200: ItemSchema}, auth=True, tags=TAGS)
-@token_required
-def update_item(bucketlist_id: int, item_id: int):
-    """Change only what is sent of a goal's name and done flag."""
-    item = get_own_item(bucketlist_id, item_id)
-    data = patch_schema.load(request_data())
+@blp.patch(ITEM)
+@blp.auth_required
+@own_item
+@blp.etag
+@blp.arguments(ItemPatchSchema, location="json_or_form")
+@blp.response(200, ItemSchema)
+def update_item(data: dict, item: Item):
+    """Change only what is sent of a goal's name and done flag (412 if If-Match names an older
+    version)."""
+    blp.check_etag(item, ItemSchema)
     item.update(name=data.get("name"), done=data.get("done"))
     db.session.commit()
-    return jsonify(output_schema.dump(item)), 200
+    return item
 
 
-@bucketlists_blueprint.delete(ITEM)
-@documented(responses={200: ("Deleted", MessageSchema)}, auth=True, tags=TAGS)
-@token_required
-def delete_item(bucketlist_id: int, item_id: int):
-    """Delete a goal."""
-    item = get_own_item(bucketlist_id, item_id)
+@blp.delete(ITEM)
+@blp.auth_required
+@own_item
+@blp.etag
+@blp.response(200, MessageSchema, description="Deleted")
+def delete_item(item: Item):
+    """Delete a goal (412 if If-Match names an older version)."""
+    blp.check_etag(item, ItemSchema)
     db.session.delete(item)
     db.session.commit()
-    return jsonify(message=f"item {item_id} deleted"), 200
+    return {"message": f"item {item.id} deleted"}

@@ -1,12 +1,15 @@
 """The queries behind the bucketlist and item views: always scoped to the caller."""
 
-from flask import abort, g
+import functools
+
+from flask import abort, g, request
 from sqlalchemy import bindparam, func
 from sqlalchemy.orm import with_expression
 
 from app.extensions import db
-from app.models import MAX_ID, Bucketlist, Item
+from app.models import Bucketlist, Item
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 BUCKETLIST_NOT_FOUND = "Bucketlist not found."
 ITEM_NOT_FOUND = "Item not found."
 
@@ -43,8 +46,6 @@ def get_own_bucketlist(bucketlist_id: int, lock: bool = False) -> Bucketlist:
 
     `lock` holds its row (FOR UPDATE) until the transaction ends, for writes that must not race.
     """
-    if bucketlist_id > MAX_ID:
-        abort(404, description=BUCKETLIST_NOT_FOUND)
     statement = OWN_BUCKETLIST_LOCKED if lock else OWN_BUCKETLIST
     result = db.session.execute(statement, {"bucketlist_id": bucketlist_id,
                                             "owner_id": g.user.id})
@@ -79,8 +80,6 @@ def get_own_bucketlist_with_items(bucketlist_id: int, limit: int) -> dict:
     A bucketlist holds at most `limit` goals unless they were stored before the limit or around
     the API; the answer stays bounded even then, and only such a bucketlist costs a count query.
     """
-    if bucketlist_id > MAX_ID:
-        abort(404, description=BUCKETLIST_NOT_FOUND)
     rows = db.session.connection().execute(
         OWN_BUCKETLIST_WITH_ITEMS,
         {"bucketlist_id": bucketlist_id, "owner_id": g.user.id, "rows": limit + 1},
@@ -103,20 +102,41 @@ def get_own_bucketlist_with_items(bucketlist_id: int, limit: int) -> dict:
     return bucketlist
 
 
-def bucketlist_items(bucketlist_id: int):
-    """A select of the items of one of the caller's bucketlists (404 if it is not theirs)."""
-    bucketlist = get_own_bucketlist(bucketlist_id)
-    return db.select(Item).where(Item.bucketlist_id == bucketlist.id)
+def get_own_item(bucketlist_id: int, item_id: int, lock: bool = False) -> Item:
+    """An item of one of the caller's bucketlists; any other item is a 404.
 
-
-def get_own_item(bucketlist_id: int, item_id: int) -> Item:
-    """An item of one of the caller's bucketlists; any other item is a 404."""
-    if bucketlist_id > MAX_ID or item_id > MAX_ID:
-        abort(404, description=ITEM_NOT_FOUND)
-    return db.first_or_404(
+    `lock` holds its row (FOR UPDATE) until the transaction ends, for writes that must not race.
+    """
+    statement = (
         db.select(Item)
         .join(Bucketlist, Item.bucketlist_id == Bucketlist.id)
         .where(Item.id == item_id, Item.bucketlist_id == bucketlist_id,
-               Bucketlist.created_by == g.user.id),
-        description=ITEM_NOT_FOUND,
+               Bucketlist.created_by == g.user.id)
     )
+    if lock:
+        statement = statement.with_for_update(of=Item)
+    return db.first_or_404(statement, description=ITEM_NOT_FOUND)
+
+
+def own_bucketlist(view):
+    """The view gets the caller's bucketlist named by `bucketlist_id` as `bucketlist` (else 404),
+    before its body is read; locked until the transaction ends when the request writes."""
+
+    @functools.wraps(view)
+    def wrapped_view(*args, bucketlist_id: int, **kwargs):
+        bucketlist = get_own_bucketlist(bucketlist_id, lock=request.method in WRITE_METHODS)
+        return view(*args, bucketlist=bucketlist, **kwargs)
+
+    return wrapped_view
+
+
+def own_item(view):
+    """The view gets the caller's goal named by `bucketlist_id` and `item_id` as `item` (else
+    404), before its body is read; locked until the transaction ends when the request writes."""
+
+    @functools.wraps(view)
+    def wrapped_view(*args, bucketlist_id: int, item_id: int, **kwargs):
+        item = get_own_item(bucketlist_id, item_id, lock=request.method in WRITE_METHODS)
+        return view(*args, item=item, **kwargs)
+
+    return wrapped_view

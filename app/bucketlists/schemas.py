@@ -2,8 +2,8 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from app.bucketlists.pagination import ListQuerySchema
 from app.fields import Flag, Text, UTCDateTime
-from app.pagination import ListQuerySchema
 
 MAX_NAME_LENGTH = 255
 

@@ -1,13 +1,12 @@
 """Create, list, read, rename and delete the caller's own bucketlists."""
 
-from flask import current_app, g, jsonify, url_for
+from flask import current_app, g, url_for
 
-from app.auth.guard import token_required
-from app.bucketlists import bucketlists_blueprint
+from app.bucketlists.pagination import PAGING_HEADERS, ListQuerySchema, paginate, paging_headers
 from app.bucketlists.queries import (
     WITH_COUNTS,
-    get_own_bucketlist,
     get_own_bucketlist_with_items,
+    own_bucketlist,
     own_bucketlists,
 )
 from app.bucketlists.schemas import (
@@ -18,77 +17,80 @@ from app.bucketlists.schemas import (
 )
 from app.extensions import db
 from app.models import Bucketlist
-from app.openapi import documented
-from app.pagination import ListQuerySchema, paginate, paging_headers
-from app.request_body import query_args, request_data
+from app.openapi import Blueprint, ErrorSchema
 from app.schemas import MessageSchema
 
-input_schema = BucketlistInputSchema()
-output_schema = BucketlistSchema()
-summary_schema = BucketlistSummarySchema(many=True)
-detail_schema = BucketlistDetailSchema()
-list_query_schema = ListQuerySchema()
-TAGS = ["bucketlists"]
+blp = Blueprint("bucketlists", __name__, description="Your bucketlists")
+BUCKETLIST = "/bucketlists/<id:bucketlist_id>"
 
 
-@bucketlists_blueprint.post("/bucketlists/", strict_slashes=False)
-@documented(
-    body=BucketlistInputSchema,
-    responses={201: BucketlistSchema, 409: "The caller has MAX_BUCKETLISTS_PER_USER bucketlists"},
-    auth=True,
-    tags=TAGS,
-)
-@token_required
-def create_bucketlist():
+def detail(bucketlist_id: int) -> dict:
+    """The caller's bucketlist as GET shows it (its ETag is made from this)."""
+    return get_own_bucketlist_with_items(
+        bucketlist_id, limit=current_app.config["MAX_ITEMS_PER_BUCKETLIST"]
+    )
+
+
+@blp.post("/bucketlists/", strict_slashes=False)
+@blp.auth_required
+@blp.arguments(BucketlistInputSchema, location="json_or_form")
+@blp.response(201, BucketlistSchema)
+@blp.alt_response(409, schema=ErrorSchema,
+                  description="The caller has MAX_BUCKETLISTS_PER_USER bucketlists")
+def create_bucketlist(data: dict):
     """Create a bucketlist owned by the caller."""
-    data = input_schema.load(request_data())
     limit = current_app.config["MAX_BUCKETLISTS_PER_USER"]
     bucketlist = Bucketlist.add_for(g.user.id, data["name"], limit=limit)
     db.session.commit()
-    response = jsonify(output_schema.dump(bucketlist))
-    response.headers["Location"] = url_for(".get_bucketlist", bucketlist_id=bucketlist.id)
-    return response, 201
+    return bucketlist, {"Location": url_for(".get_bucketlist", bucketlist_id=bucketlist.id)}
 
 
-@bucketlists_blueprint.get("/bucketlists/", strict_slashes=False)
-@documented(query=ListQuerySchema, responses={200: BucketlistSummarySchema(many=True)},
-            auth=True, tags=TAGS)
-@token_required
-def list_bucketlists():
+@blp.get("/bucketlists/", strict_slashes=False)
+@blp.auth_required
+@blp.etag
+@blp.arguments(ListQuerySchema, location="query")
+@blp.response(200, BucketlistSummarySchema(many=True), headers=PAGING_HEADERS)
+def list_bucketlists(args: dict):
     """The caller's bucketlists, a page at a time, with how many goals each has and has done."""
-    args = list_query_schema.load(query_args())
     page = paginate(own_bucketlists(), Bucketlist, args, options=WITH_COUNTS,
                     total=g.user.bucketlists_count)
-    return jsonify(summary_schema.dump(page.rows)), 200, paging_headers(page)
+    return page.rows, paging_headers(page)
 
 
-@bucketlists_blueprint.get("/bucketlists/<int:bucketlist_id>")
-@documented(responses={200: BucketlistDetailSchema}, auth=True, tags=TAGS)
-@token_required
+@blp.get(BUCKETLIST)
+@blp.auth_required
+@blp.etag
+@blp.response(200, BucketlistDetailSchema)
 def get_bucketlist(bucketlist_id: int):
     """One of the caller's bucketlists, with its goals (the first MAX_ITEMS_PER_BUCKETLIST)."""
-    limit = current_app.config["MAX_ITEMS_PER_BUCKETLIST"]
-    bucketlist = get_own_bucketlist_with_items(bucketlist_id, limit=limit)
-    return jsonify(detail_schema.dump(bucketlist)), 200
+    return detail(bucketlist_id)
 
 
-@bucketlists_blueprint.put("/bucketlists/<int:bucketlist_id>")
-@documented(body=BucketlistInputSchema, responses={200: BucketlistSchema}, auth=True, tags=TAGS)
-@token_required
-def update_bucketlist(bucketlist_id: int):
-    """Rename one of the caller's bucketlists."""
-    bucketlist = get_own_bucketlist(bucketlist_id)
-    data = input_schema.load(request_data())
+@blp.put(BUCKETLIST)
+@blp.auth_required
+@own_bucketlist
+@blp.etag
+@blp.arguments(BucketlistInputSchema, location="json_or_form")
+@blp.response(200, BucketlistSchema)
+def update_bucketlist(data: dict, bucketlist: Bucketlist):
+    """Rename one of the caller's bucketlists (412 if If-Match names an older version)."""
+    blp.check_etag(detail(bucketlist.id), BucketlistDetailSchema)
     bucketlist.rename(data["name"])
     db.session.commit()
-    return jsonify(output_schema.dump(bucketlist)), 200
+    # The ETag of the bucketlist as GET shows it, for the next conditional request.
+    blp.set_etag(detail(bucketlist.id), BucketlistDetailSchema)
+    return bucketlist
 
 
-@bucketlists_blueprint.delete("/bucketlists/<int:bucketlist_id>")
-@documented(responses={200: ("Deleted", MessageSchema)}, auth=True, tags=TAGS)
-@token_required
-def delete_bucketlist(bucketlist_id: int):
-    """Delete one of the caller's bucketlists and its goals."""
-    get_own_bucketlist(bucketlist_id).remove()
+@blp.delete(BUCKETLIST)
+@blp.auth_required
+@own_bucketlist
+@blp.etag
+@blp.response(200, MessageSchema, description="Deleted")
+def delete_bucketlist(bucketlist: Bucketlist):
+    """Delete one of the caller's bucketlists and its goals (412 if If-Match names an older
+    version)."""
+    blp.check_etag(detail(bucketlist.id), BucketlistDetailSchema)
+    bucketlist.remove()
     db.session.commit()
-    return jsonify(message=f"bucketlist {bucketlist_id} deleted"), 200
+    return {"message": f"bucketlist {bucketlist.id} deleted"}

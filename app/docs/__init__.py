@@ -1,13 +1,20 @@
-"""The API's description: /openapi.json, and interactive documentation at /docs, offline."""
+"""The API's description: /openapi.json, and interactive documentation at /docs, offline.
+
+Swagger UI's files come from the flask-swagger-ui package (smorest's own UI settings point at a
+CDN), served by a plain blueprint, since they are files and not API operations.
+"""
 
 import os
 
 import flask_swagger_ui
-from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
+from flask import Blueprint as FlaskBlueprint
+from flask import current_app, jsonify, render_template, send_from_directory
+from flask_smorest import current_api
 
-from app.openapi import build_spec, documented
+from app.openapi import Blueprint
 
-docs_blueprint = Blueprint("docs", __name__)
+blp = Blueprint("docs", __name__, description="This API's description")
+assets = FlaskBlueprint("docs_assets", __name__)
 SWAGGER_UI_ASSETS = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
 DOCS_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -16,25 +23,15 @@ DOCS_CSP = (
 )
 
 
-def openapi_spec() -> dict:
-    """The app's OpenAPI description, built once per app."""
-    spec = current_app.extensions.get("bucketlist_openapi")
-    if spec is None:
-        spec = current_app.extensions["bucketlist_openapi"] = build_spec(current_app)
-    return spec
-
-
-@docs_blueprint.get("/openapi.json")
-@documented(responses={200: ("The OpenAPI 3 description", {"type": "object"})}, tags=["docs"])
+@blp.get("/openapi.json")
+@blp.response(200, {"type": "object"}, description="The OpenAPI 3 description")
 def openapi_json():
     """This API's OpenAPI 3 description."""
-    return jsonify(openapi_spec())
+    return jsonify(current_api.spec.to_dict())
 
 
-@docs_blueprint.get("/docs")
-@documented(
-    responses={200: ("Swagger UI", {"type": "string"})}, tags=["docs"], content_type="text/html"
-)
+@blp.get("/docs")
+@blp.response(200, {"type": "string"}, content_type="text/html", description="Swagger UI")
 def docs_page():
     """Interactive documentation (Swagger UI), served with its assets by this app."""
     response = current_app.make_response(render_template("docs.html"))
@@ -42,7 +39,7 @@ def docs_page():
     return response
 
 
-@docs_blueprint.get("/docs/assets/<path:filename>")
+@assets.get("/docs/assets/<path:filename>")
 def asset(filename):
     """Swagger UI's files, from the flask-swagger-ui package."""
     return send_from_directory(SWAGGER_UI_ASSETS, filename)

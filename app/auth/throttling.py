@@ -4,22 +4,21 @@ The limits come from the config (LOGIN_LIMIT_PER_CLIENT and friends) when a requ
 they can be set from the environment. The counters live in RATELIMIT_STORAGE_URI: memory:// counts
 per process; a redis:// URI shares them between every process and machine.
 
-A throttled view's body is validated before its limits are counted (`request_body.use_body` above
-`throttled`), and the per-e-mail key is a fixed-size digest of the e-mail's canonical form: nothing
-a client sends decides how much the limiter stores.
+A throttled view's body is validated before its limits are counted (`@blp.arguments` above
+`@throttled`), and the per-e-mail key is a fixed-size digest of the e-mail's canonical form:
+nothing a client sends decides how much the limiter stores.
 """
 
 import hashlib
 
 from flask import current_app
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from app.emails import EmailNotValidError, normalize_email
 from app.errors import APIError
-from app.request_body import request_data
+from app.extensions import limiter
+from app.parser import read_body
 
-limiter = Limiter(key_func=get_remote_address)
 THROTTLED_MESSAGE = "Too many attempts. Please wait before trying again (see Retry-After)."
 
 
@@ -30,7 +29,7 @@ def email_key() -> str:
     lower-cased, as login does), so every spelling of one address counts against one limit.
     """
     try:
-        email = request_data().get("email")
+        email = read_body().get("email")
     except APIError:
         email = None  # the view answers the bad body with its 400
     if not isinstance(email, str):

@@ -16,6 +16,17 @@ from app.extensions import db
 from app.fields import Text
 from app.models import MAX_ID
 
+# How the paging headers are described in the OpenAPI description of a list's 200.
+PAGING_HEADERS = {
+    "X-Total-Count": {
+        "description": "How many there are in all (after `q` and other filters)",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "Link": {
+        "description": "RFC 8288 links to the first, prev, next and last pages",
+        "schema": {"type": "string"},
+    },
+}
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 SORT_FIELDS = ("id", "name", "date_created", "date_modified")
