@@ -13,17 +13,24 @@ import functools
 
 import flask_smorest
 from flask import current_app, g, request
+from flask_smorest.exceptions import PreconditionFailed
 from flask_smorest.utils import resolve_schema_instance
 from marshmallow import Schema, fields
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from app.auth.guard import authenticate_request
-from app.errors import NotModifiedError
+from app.errors import APIError, NotModifiedError
 from app.models import MAX_ID
 from app.parser import Parser
 
 BEARER_SCHEME = "bearerAuth"
+PRECONDITION_FAILED_MESSAGE = (
+    "The resource has changed since the ETag in If-Match (or is gone): GET it again and retry."
+)
+PRECONDITION_REQUIRED_MESSAGE = (
+    "Send If-Match with the resource's current ETag (from GET): writes must be conditional."
+)
 # Rules that serve files, not API operations.
 STATIC_ENDPOINTS = {"static", "docs_assets.asset"}
 BODY_CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded")
@@ -73,12 +80,24 @@ class Api(flask_smorest.Api):
         """None: app.errors renders every error, in the app's one shape."""
 
     def _register_etag_headers(self) -> None:
-        super()._register_etag_headers()
-        # If-Match is optional unless REQUIRE_IF_MATCH: the tutorial's clients send none.
-        self.spec.components.parameter("IF_MATCH", "header", {
-            "description": "Write only if the resource still has this ETag (else 412)",
+        """The conditional-request headers as this API takes them: If-Match is optional unless
+        REQUIRE_IF_MATCH (the tutorial's clients send none)."""
+        components = self.spec.components
+        components.parameter("IF_NONE_MATCH", "header", {
+            "name": "If-None-Match",
+            "description": "The ETag of the copy you hold: 304, with no body, if it is current",
             "schema": {"type": "string"},
-        })
+        }, lazy=True)
+        components.parameter("IF_MATCH", "header", {
+            "name": "If-Match",
+            "description": "Write only if the resource still has this ETag (else 412); "
+                           "required when the server sets REQUIRE_IF_MATCH (else 428)",
+            "schema": {"type": "string"},
+        }, lazy=True)
+        components.header("ETAG", {
+            "description": "The version of what was answered, for If-None-Match and If-Match",
+            "schema": {"type": "string"},
+        }, lazy=True)
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -150,13 +169,18 @@ class Blueprint(flask_smorest.Blueprint):
 
     def _check_precondition(self) -> None:
         """A write without If-Match is a 428 only when REQUIRE_IF_MATCH is on."""
-        if current_app.config["REQUIRE_IF_MATCH"]:
-            super()._check_precondition()
+        if (current_app.config["REQUIRE_IF_MATCH"]
+                and request.method in self.METHODS_NEEDING_CHECK_ETAG and not request.if_match):
+            raise APIError(428, PRECONDITION_REQUIRED_MESSAGE)
 
     def check_etag(self, etag_data, etag_schema=None) -> None:
         """412 unless If-Match names the resource's current ETag; no If-Match, no check."""
-        if request.if_match:
+        if not request.if_match:
+            return
+        try:
             super().check_etag(etag_data, etag_schema)
+        except PreconditionFailed:
+            raise APIError(412, PRECONDITION_FAILED_MESSAGE) from None
 
     def _verify_check_etag(self) -> None:
         if request.if_match:
