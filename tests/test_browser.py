@@ -40,6 +40,16 @@ def login_token(base) -> str:
         return json.loads(response.read())["access_token"]
 
 
+def api_call(base, method, path, token, body=None):
+    """The JSON answer of one API call with this token."""
+    request = urllib.request.Request(
+        base + path, method=method, data=json.dumps(body).encode() if body else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
 def api_status(base, token) -> int:
     """The status of GET /bucketlists/ with this token."""
     request = urllib.request.Request(base + "/bucketlists/",
@@ -234,6 +244,24 @@ class BrowserTestCase(unittest.TestCase):
         self.assertEqual(self.outside_requests, [])
         self.assertTrue(sent_token_to)
         self.assertEqual([url for url in sent_token_to if not url.startswith(self.base + "/")], [])
+        self.assertEqual(self.errors, [])
+
+    def test_the_edit_forms_do_not_overwrite_a_change_made_meanwhile(self):
+        token = self.log_in_on_the_page()
+        bucketlist = api_call(self.base, "POST", "/bucketlists/", token, {"name": "Mine"})
+        path = f"/bucketlists/{bucketlist['id']}"
+        self.page.goto(self.base + path)
+        self.expect_response("200 OK", "Mine")
+        api_call(self.base, "PUT", path, token, {"name": "Changed elsewhere"})
+        self.page.fill(".method-form[data-method=PUT] input[data-field=name]", "From the page")
+        self.page.click(".method-form[data-method=PUT] button")
+        self.expect_response("412 PRECONDITION FAILED", "If-Match")
+        self.assertEqual(api_call(self.base, "GET", path, token)["name"], "Changed elsewhere")
+        self.page.click("#get-form button")
+        self.expect_response("200 OK", "Changed elsewhere")
+        self.page.fill(".method-form[data-method=PUT] input[data-field=name]", "From the page")
+        self.page.click(".method-form[data-method=PUT] button")
+        self.expect_response("200 OK", "From the page")
         self.assertEqual(self.errors, [])
 
     def test_docs_keep_no_token_in_local_storage(self):

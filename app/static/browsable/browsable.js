@@ -98,10 +98,16 @@
     });
   }
 
+  // The ETag of this page's resource as last seen: the edit forms send it as If-Match, so that
+  // a change someone else made since is a 412 here rather than silently overwritten.
+  let pageEtag = null;
+
   async function send(method, url, contentType, payload) {
     if (ownUrl(url) === null) throw new Error("Refusing to call another origin: " + url);
     const headers = { Accept: "application/json" };
     if (token()) headers.Authorization = "Bearer " + token();
+    const edit = url === requestUrl && ["PUT", "PATCH", "DELETE"].includes(method);
+    if (edit && pageEtag) headers["If-Match"] = pageEtag;
     let body;
     if (payload !== undefined) {
       headers["Content-Type"] = contentType;
@@ -110,6 +116,7 @@
         : new URLSearchParams(payload).toString();
     }
     const response = await fetch(url, { method: method, headers: headers, body: body });
+    if (url === requestUrl && response.ok) pageEtag = response.headers.get("ETag");
     const text = await response.text();
     let data;
     try { data = text ? JSON.parse(text) : null; } catch (error) { data = text; }
