@@ -40,8 +40,9 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(String(256), unique=True)
     # The column keeps the tutorial's name; what it holds is the bcrypt hash, never the password.
     password_hash: Mapped[str] = mapped_column("password", String(256))
-    # How many bucketlists the user has, kept by `add_bucketlist`/`remove_bucketlist`, so that a
-    # list's X-Total-Count costs nothing however long the list is.
+    # How many bucketlists the user has, kept by the database's triggers on `bucketlists` (see
+    # migrations), whoever writes them, so that a list's X-Total-Count costs nothing however long
+    # the list is.
     bucketlists_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     bucketlists: Mapped[list["Bucketlist"]] = relationship(
         back_populates="owner",
@@ -106,17 +107,16 @@ class Bucketlist(Timestamped, db.Model):
 
     @classmethod
     def add_for(cls, owner_id: int, name: str, limit: int) -> "Bucketlist":
-        """A new bucketlist of the user `owner_id`, added to the session with their count raised.
+        """A new bucketlist of the user `owner_id`, added to the session; LimitReachedError if
+        they have `limit` already.
 
-        The count is raised only while it is under `limit`, in one statement that locks the user's
-        row, so racing creates cannot pass the limit together; past it, LimitReachedError.
+        The user's row stays locked (FOR UPDATE) until the transaction ends, so racing creates
+        are counted one after the other; the database's trigger raises the count on INSERT.
         """
-        raised = db.session.execute(
-            db.update(User).where(User.id == owner_id, User.bucketlists_count < limit)
-            .values(bucketlists_count=User.bucketlists_count + 1)
-            .execution_options(synchronize_session=False)
+        held = db.session.scalar(
+            db.select(User.bucketlists_count).where(User.id == owner_id).with_for_update()
         )
-        if raised.rowcount == 0:
+        if held >= limit:
             raise LimitReachedError(
                 f"A user may have at most {limit} bucketlists (MAX_BUCKETLISTS_PER_USER); "
                 "delete one before creating another."
@@ -124,6 +124,11 @@ class Bucketlist(Timestamped, db.Model):
         bucketlist = cls(name=name, created_by=owner_id)
         db.session.add(bucketlist)
         return bucketlist
+
+    def remove(self) -> None:
+        """Delete this bucketlist; its items go with it and its owner's count falls, in the
+        database (ON DELETE CASCADE and a trigger)."""
+        db.session.execute(db.delete(Bucketlist).where(Bucketlist.id == self.id))
 
     def add_item(self, name: str, done: bool, limit: int) -> "Item":
         """A new goal in this bucketlist, added to the session; LimitReachedError at `limit`.
@@ -142,16 +147,6 @@ class Bucketlist(Timestamped, db.Model):
         item = Item(name=name, done=done, bucketlist_id=self.id)
         db.session.add(item)
         return item
-
-    def remove(self) -> None:
-        """Delete this bucketlist (its items go with it, in the database) and lower the count."""
-        deleted = db.session.execute(db.delete(Bucketlist).where(Bucketlist.id == self.id))
-        if deleted.rowcount:
-            db.session.execute(
-                db.update(User).where(User.id == self.created_by)
-                .values(bucketlists_count=User.bucketlists_count - 1)
-                .execution_options(synchronize_session=False)
-            )
 
     def rename(self, name: str) -> None:
         """Give the bucketlist a new name; date_modified moves even when the name is the same."""

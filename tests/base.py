@@ -4,7 +4,8 @@ import json
 import socket
 import unittest
 
-from sqlalchemy import func, select, text
+import flask_migrate
+from sqlalchemy import func, inspect, select, text
 
 from app import create_app, db
 from tests.database import ensure_test_database, release
@@ -24,10 +25,13 @@ def free_port() -> int:
 
 
 def reset_database() -> None:
-    """Create the tables once per database, then empty them and restart their ids at 1."""
+    """Migrate the database once per run (the migrations are the schema, triggers included),
+    then empty its tables and restart their ids at 1."""
     url = str(db.engine.url)
     if url not in _schema_ready_for:
-        db.create_all()
+        if not inspect(db.engine).has_table("alembic_version"):
+            db.drop_all()  # tables an older run made with db.create_all(): migrate them anew
+        flask_migrate.upgrade()
         _schema_ready_for.add(url)
     tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
     db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
