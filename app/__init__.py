@@ -1,35 +1,20 @@
 """The bucketlist API: `create_app` builds the Flask app; `db` is the SQLAlchemy extension."""
 
-import logging
-import os
-import secrets
-
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import browsable, database, observability, security
+from app.database import db
 from app.errors import register_error_handlers
-from app.extensions import bcrypt, db, limiter, migrate
+from app.extensions import bcrypt, limiter
 from app.openapi import Api
-from instance.config import ConfigError, app_config
+from instance.config import ConfigError, announce_once, app_config
 
 __all__ = ["create_app", "db"]
 
-EMBEDDED_DATABASE_FILE = "bucketlist.db"
-MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
-log = logging.getLogger(__name__)
-_announced = set()
-
-
-def _announce_once(message: str, *args) -> None:
-    """Log a start-up notice once per process, however many apps the process creates."""
-    if message not in _announced:
-        _announced.add(message)
-        log.warning(message, *args)
-
 
 def _load_config(app: Flask, config_name: str | None, overrides: dict | None) -> None:
-    """Fill app.config from the named config class, fill the development defaults, validate."""
+    """Fill app.config from the named config class, then the overrides; validate."""
     config_name = config_name or "development"
     if config_name not in app_config:
         raise ConfigError(
@@ -41,20 +26,11 @@ def _load_config(app: Flask, config_name: str | None, overrides: dict | None) ->
     app.config.from_object(config)
     app.config.update(overrides or {})
 
-    defaults_allowed = app.config["DEVELOPMENT_DEFAULTS"]
     for key, variable in [("SQLALCHEMY_DATABASE_URI", "DATABASE_URL"), ("SECRET", "SECRET")]:
-        if not app.config.get(key) and not defaults_allowed:
+        if not app.config.get(key):
             raise ConfigError(f"{variable} must be set for the {config_name!r} configuration.")
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        os.makedirs(app.instance_path, exist_ok=True)
-        path = os.path.join(app.instance_path, EMBEDDED_DATABASE_FILE)
-        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + path
-        _announce_once("DATABASE_URL is not set: using the embedded SQLite database %s", path)
-    if not app.config.get("SECRET"):
-        app.config["SECRET"] = secrets.token_urlsafe(48)
-        _announce_once("SECRET is not set: using a random one; tokens end when the process does.")
-    if not app.config["TRUSTED_HOSTS"] and not (defaults_allowed or app.testing):
-        _announce_once("TRUSTED_HOSTS is not set: any Host header is accepted.")
+    if not app.config["TRUSTED_HOSTS"] and not (app.debug or app.testing):
+        announce_once("TRUSTED_HOSTS is not set: any Host header is accepted.")
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
@@ -66,9 +42,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.json.sort_keys = False  # fields in the order the tutorial shows them
     _load_config(app, config_name, overrides)
 
-    db.init_app(app)
     database.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
     bcrypt.init_app(app)
     limiter.init_app(app)
 

@@ -1,9 +1,14 @@
-"""How the app uses its pooled database connections: pinged when idle, autocommit for reads.
+"""The database: the SQLAlchemy and Flask-Migrate extensions, the models' base, and how the app
+uses its pooled connections (pinged when idle, autocommit for reads).
+
+Naming. Constraints and indexes get deterministic names, so that migrations can name what they
+alter or drop on both PostgreSQL and SQLite (whose batch mode rebuilds tables and needs the names).
+SQLite enforces foreign keys (and so ON DELETE CASCADE) only when asked on every connection.
 
 Pre-ping. A connection that sat unused in the pool may have been cut (the database restarted, a
 proxy dropped it); it is tested with a `SELECT 1` before use, and when the test fails the pool
 drops it and every connection as old, and hands out a new one. A connection used in the last
-DATABASE_PING_AFTER_IDLE_SECONDS (0.5 s by default; 0 pings on every checkout) is not pinged: it
+DATABASE_PING_AFTER_IDLE_MS (500 ms by default; 0 pings on every checkout) is not pinged: it
 answered a moment ago, and under load that saves a round trip per request (HikariCP's "alive
 bypass window" makes the same trade). If the database goes away within that moment, the next
 query fails with a 503 and the pool is renewed all the same.
@@ -14,12 +19,51 @@ then sends no BEGIN, and the rollback when the request ends has nothing to do). 
 keep the ordinary transaction that `db.session.commit()` ends.
 """
 
+import os
+import sqlite3
 import time
 
 from flask import Flask, has_request_context, request
-from sqlalchemy import Engine, event, exc
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Engine, MetaData, event, exc
+from sqlalchemy.orm import DeclarativeBase
 
-from app.extensions import db
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+
+
+def include_object(object, name, type_, reflected, compare_to) -> bool:
+    """Alembic's filter: leave the optional trigram search indexes (`*_trgm`) out of comparisons.
+
+    A migration creates them only where PostgreSQL offers pg_trgm, so the models do not hold them.
+    """
+    return not (type_ == "index" and name is not None and name.endswith("_trgm"))
+
+
+class Base(DeclarativeBase):
+    """Declarative base for the models, carrying the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Objects stay readable after commit: a view can answer with what it just saved, no refresh query.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+migrate = Migrate(render_as_batch=True, compare_type=True)
+
+
+@event.listens_for(Engine, "connect")
+def _enable_sqlite_foreign_keys(dbapi_connection, _connection_record) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LAST_USED = "last_used"
@@ -61,10 +105,11 @@ def _on_checkin(dbapi_connection, connection_record) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Install the idle pre-ping and the read-only autocommit on the pool of the app's engine.
-
-    The pre-ping follows DATABASE_POOL_PRE_PING and DATABASE_PING_AFTER_IDLE_MS.
-    """
+    """Bind the database and the migrations to the app; install the idle pre-ping (following
+    DATABASE_POOL_PRE_PING and DATABASE_PING_AFTER_IDLE_MS) and the read-only autocommit on the
+    pool of its engine."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
     with app.app_context():
         engine = db.engine
     if app.config["DATABASE_POOL_PRE_PING"]:

@@ -2,7 +2,7 @@
 
 from sqlalchemy import text
 
-from app.extensions import db
+from app.database import db
 from app.openapi import Blueprint, ErrorSchema
 from app.schemas import StatusSchema
 

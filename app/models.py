@@ -14,8 +14,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
+from app.database import db
 from app.errors import LimitReachedError
-from app.extensions import bcrypt, db
+from app.extensions import bcrypt
 from app.timestamps import utcnow
 
 # The largest id an INTEGER primary key can hold; a larger one in a URL or token names nothing.

@@ -5,12 +5,27 @@ to these classes. Values are properties so that they are read from the environme
 created, not when this module is imported.
 """
 
+import logging
 import os
+import secrets
 
 from flask.helpers import get_debug_flag
 
 MIN_PRODUCTION_SECRET_LENGTH = 32
 TESTING_SECRET = "testing-secret-long-enough-for-every-hmac-algorithm-0123456789abcdef"  # noqa: S105
+
+
+INSTANCE_FOLDER = os.path.dirname(os.path.abspath(__file__))
+EMBEDDED_DATABASE = os.path.join(INSTANCE_FOLDER, "bucketlist.db")
+log = logging.getLogger("app")
+_announced = set()
+
+
+def announce_once(message: str, *args) -> None:
+    """Log a start-up notice once per process, however many apps the process creates."""
+    if message not in _announced:
+        _announced.add(message)
+        log.warning(message, *args)
 
 
 class ConfigError(RuntimeError):
@@ -82,9 +97,6 @@ class Config:
     }
     # No SECRET_KEY: the app keeps no cookie session (clients send their token), and without a key
     # Flask skips opening one on every request.
-    # Only development may fall back to an embedded SQLite database and a random per-process SECRET;
-    # every other environment must be given DATABASE_URL and SECRET.
-    DEVELOPMENT_DEFAULTS = False
 
     @property
     def SECRET(self) -> str | None:
@@ -204,10 +216,34 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    """Configurations for Development."""
+    """Configurations for Development: runs with nothing set, on fallbacks it announces.
+
+    Without DATABASE_URL, an embedded SQLite database in the instance folder; without SECRET, a
+    random one per app (tokens end with the process). No other configuration falls back.
+    """
 
     DEBUG = True
-    DEVELOPMENT_DEFAULTS = True
+
+    def __init__(self) -> None:
+        self._random_secret = secrets.token_urlsafe(48)
+
+    @property
+    def SECRET(self) -> str:
+        """SECRET, or a random one."""
+        if super().SECRET:
+            return super().SECRET
+        announce_once("SECRET is not set: using a random one; tokens end when the process does.")
+        return self._random_secret
+
+    @property
+    def SQLALCHEMY_DATABASE_URI(self) -> str:
+        """DATABASE_URL, or the embedded SQLite database instance/bucketlist.db."""
+        if super().SQLALCHEMY_DATABASE_URI:
+            return super().SQLALCHEMY_DATABASE_URI
+        os.makedirs(INSTANCE_FOLDER, exist_ok=True)
+        announce_once("DATABASE_URL is not set: using the embedded SQLite database %s",
+                       EMBEDDED_DATABASE)
+        return "sqlite:///" + EMBEDDED_DATABASE
 
 
 class TestingConfig(Config):

@@ -2,6 +2,7 @@
 
 import json
 import socket
+import threading
 import unittest
 
 import flask_migrate
@@ -22,6 +23,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def race(*requests) -> list:
+    """Run the requests from threads released at once; their responses, in the given order."""
+    responses = [None] * len(requests)
+    barrier = threading.Barrier(len(requests))
+
+    def run(index, request):
+        barrier.wait()
+        responses[index] = request()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return responses
 
 
 def reset_database() -> None:

@@ -1,28 +1,10 @@
 """Conditional requests (RFC 9110 §13): ETags, If-None-Match (304) and If-Match (412)."""
 
-import threading
 import unittest
 
 from app import db
 from app.models import Bucketlist, Item
-from tests.base import AuthenticatedTestCase
-
-
-def race(*requests) -> list:
-    """Run the requests from threads released at once; their responses, in the given order."""
-    responses = [None] * len(requests)
-    barrier = threading.Barrier(len(requests))
-
-    def run(index, request):
-        barrier.wait()
-        responses[index] = request()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return responses
+from tests.base import AuthenticatedTestCase, race
 
 
 class EtagTestCase(AuthenticatedTestCase):

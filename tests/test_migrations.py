@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from app import create_app, db
-from app.extensions import include_object
+from app.database import include_object
 from tests.database import release, scratch_database
 
 FIRST_REVISION = "1fbb2f40a829"

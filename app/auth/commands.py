@@ -3,7 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
-from app.extensions import db
+from app.database import db
 from app.models import RevokedToken
 from app.timestamps import utcnow
 

@@ -4,7 +4,8 @@ import secrets
 
 from flask import current_app
 
-from app.extensions import bcrypt, db
+from app.database import db
+from app.extensions import bcrypt
 from app.models import User, password_fits_bcrypt
 
 

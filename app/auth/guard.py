@@ -7,8 +7,8 @@ from flask import request
 from sqlalchemy import Row, bindparam, select
 
 from app.auth.tokens import REVOKED_MESSAGE, AccessToken, decode_token, invalid_token
+from app.database import db
 from app.errors import APIError
-from app.extensions import db
 from app.models import RevokedToken, User
 
 MISSING_MESSAGE = "Authorization required. Send the header 'Authorization: Bearer <access_token>'."

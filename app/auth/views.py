@@ -7,8 +7,8 @@ from app.auth.credentials import authenticate
 from app.auth.schemas import LoginSchema, RegisterSchema, TokenSchema
 from app.auth.throttling import throttled
 from app.auth.tokens import REVOKED_MESSAGE, generate_token, invalid_token
+from app.database import db
 from app.errors import APIError
-from app.extensions import db
 from app.models import RevokedToken, User
 from app.openapi import Blueprint, ErrorSchema
 from app.schemas import MessageSchema

@@ -10,7 +10,7 @@ from app.bucketlists.schemas import (
     ItemPatchSchema,
     ItemSchema,
 )
-from app.extensions import db
+from app.database import db
 from app.models import Bucketlist, Item
 from app.openapi import Blueprint, ErrorSchema
 from app.schemas import MessageSchema

@@ -12,7 +12,7 @@ from flask import request
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import Select, func
 
-from app.extensions import db
+from app.database import db
 from app.fields import Text
 from app.models import MAX_ID
 

@@ -6,7 +6,7 @@ from flask import abort, g, request
 from sqlalchemy import bindparam, func
 from sqlalchemy.orm import with_expression
 
-from app.extensions import db
+from app.database import db
 from app.models import Bucketlist, Item
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -15,7 +15,7 @@ from app.bucketlists.schemas import (
     BucketlistSchema,
     BucketlistSummarySchema,
 )
-from app.extensions import db
+from app.database import db
 from app.models import Bucketlist
 from app.openapi import Blueprint, ErrorSchema
 from app.schemas import MessageSchema
