@@ -7,6 +7,7 @@ from app import browsable, database, observability, security
 from app.database import db
 from app.errors import register_error_handlers
 from app.extensions import bcrypt, limiter
+from app.json_provider import OrjsonProvider
 from app.openapi import Api
 from instance.config import ConfigError, announce_once, app_config
 
@@ -39,6 +40,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     `overrides` replaces config values after the config class is loaded (tests use it).
     """
     app = Flask(__name__, instance_relative_config=True)
+    app.json = OrjsonProvider(app)
     app.json.sort_keys = False  # fields in the order the tutorial shows them
     _load_config(app, config_name, overrides)
 

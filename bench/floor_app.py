@@ -1,8 +1,9 @@
 """The speed floor: GET /bucketlists/<id> as a bare WSGI function with raw psycopg2.
 
 It does the same work as the project's view — verify the HS256 token (algorithm pinned, claims
-required), check the user and the revocation list, one indexed select of the caller's bucketlist
-with its counts, its items, JSON — and nothing else: no framework, no ORM, no validation layer.
+required), check the user and the revocation list, the caller's bucketlist with its goals and
+their counts, JSON — in the least way: one SQL round trip, no framework, no ORM, no validation
+layer.
 Serve it with the same gunicorn settings: `gunicorn bench.floor_app:app`.
 """
 
@@ -20,15 +21,15 @@ DSN = os.environ["BENCH_DSN"]
 PATH = re.compile(r"^/bucketlists/(\d+)$")
 _local = threading.local()
 
-USER_SQL = ("SELECT users.id, revoked_tokens.jti FROM users LEFT JOIN revoked_tokens "
-            "ON revoked_tokens.jti = %s WHERE users.id = %s")
-BUCKETLIST_SQL = (
-    "SELECT b.id, b.name, b.date_created, b.date_modified, b.created_by, "
-    "(SELECT count(*) FROM items WHERE items.bucketlist_id = b.id), "
-    "(SELECT count(*) FROM items WHERE items.bucketlist_id = b.id AND items.done) "
-    "FROM bucketlists b WHERE b.id = %s AND b.created_by = %s")
-ITEMS_SQL = ("SELECT id, name, done, date_created, date_modified, date_done FROM items "
-             "WHERE bucketlist_id = %s ORDER BY id")
+# Everything the view needs, in one round trip: the user, whether this token was revoked, the
+# caller's bucketlist and its goals (a bucketlist without goals is one row of NULL goal columns).
+DETAIL_SQL = (
+    "SELECT u.id, r.jti, b.id, b.name, b.date_created, b.date_modified, b.created_by, "
+    "i.id, i.name, i.done, i.date_created, i.date_modified, i.date_done "
+    "FROM users u LEFT JOIN revoked_tokens r ON r.jti = %(jti)s "
+    "LEFT JOIN bucketlists b ON b.id = %(bucketlist_id)s AND b.created_by = u.id "
+    "LEFT JOIN items i ON i.bucketlist_id = b.id "
+    "WHERE u.id = %(user_id)s ORDER BY i.id LIMIT 1001")
 
 
 def _cursor():
@@ -62,18 +63,18 @@ def app(environ, start_response):
     except (jwt.InvalidTokenError, ValueError):
         return _answer(start_response, "401 UNAUTHORIZED", {"message": "Invalid token."})
     cursor = _cursor()
-    cursor.execute(USER_SQL, (claims["jti"], user_id))
-    user = cursor.fetchone()
-    if scheme.lower() != "bearer" or user is None or user[1] is not None:
+    cursor.execute(DETAIL_SQL, {"jti": claims["jti"], "user_id": user_id,
+                                "bucketlist_id": int(match[1])})
+    rows = cursor.fetchall()
+    if scheme.lower() != "bearer" or not rows or rows[0][1] is not None:
         return _answer(start_response, "401 UNAUTHORIZED", {"message": "Invalid token."})
-    cursor.execute(BUCKETLIST_SQL, (int(match[1]), user_id))
-    row = cursor.fetchone()
-    if row is None:
+    row = rows[0]
+    if row[2] is None:
         return _answer(start_response, "404 NOT FOUND", {"message": "Bucketlist not found."})
-    cursor.execute(ITEMS_SQL, (row[0],))
-    items = [{"id": i[0], "name": i[1], "done": i[2], "date_created": _iso(i[3]),
-              "date_modified": _iso(i[4]), "date_done": _iso(i[5])} for i in cursor.fetchall()]
+    items = [{"id": i[7], "name": i[8], "done": i[9], "date_created": _iso(i[10]),
+              "date_modified": _iso(i[11]), "date_done": _iso(i[12])}
+             for i in rows if i[7] is not None]
     return _answer(start_response, "200 OK", {
-        "id": row[0], "name": row[1], "date_created": _iso(row[2]),
-        "date_modified": _iso(row[3]), "created_by": row[4], "items_count": row[5],
-        "done_count": row[6], "items": items})
+        "id": row[2], "name": row[3], "date_created": _iso(row[4]),
+        "date_modified": _iso(row[5]), "created_by": row[6], "items_count": len(items),
+        "done_count": sum(item["done"] for item in items), "items": items})
