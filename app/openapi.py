@@ -26,7 +26,7 @@ from app.parser import Parser
 
 BEARER_SCHEME = "bearerAuth"
 PRECONDITION_FAILED_MESSAGE = (
-    "The resource has changed since the ETag in If-Match (or is gone): GET it again and retry."
+    "The resource has changed since the ETag in If-Match: GET it again, then retry."
 )
 PRECONDITION_REQUIRED_MESSAGE = (
     "Send If-Match with the resource's current ETag (from GET): writes must be conditional."
