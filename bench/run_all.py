@@ -148,8 +148,8 @@ The same mix ({fault_result['requests']:,} requests) with PostgreSQL stopped
 GET /bucketlists/<id> (a bucketlist with 3 goals: token check, user and revocation check, the
 bucketlist with its goals and counts, JSON) under wrk, {speed_result['connections']}
 connections, {speed_result['seconds']} s, best of two runs each, alternating. The floor
-(`bench/floor_app.py`) does the same work as a bare WSGI function with raw psycopg2 and answers
-the same bytes of JSON.
+(`bench/floor_app.py`) does the same work as a bare WSGI function with raw psycopg2, in one SQL
+round trip, and answers the same JSON.
 
 | app | requests/s | runs |
 | --- | --- | --- |
@@ -167,21 +167,19 @@ The project's Python time, sampled with py-spy in the workers (threads holding t
 
 {table(split_rows)}
 
-So: two round trips to PostgreSQL (the user and revocation check, then the bucketlist joined with
-its goals) like the floor's three queries, and about 0.3 ms more Python per request than the
-floor, mostly SQLAlchemy's session and statement execution and Flask's request and response
-objects; gunicorn's own HTTP handling is the same for both.
-
-What took the project from 0.40 of the floor to this, each step measured with the same gunicorn
-settings, in order: a pooled connection used in the last 500 ms is not pinged again
-(`DATABASE_PING_AFTER_IDLE_MS`; one round trip less per request under load, about +13%); the
-detail counts its goals from the goals it loads instead of two subqueries per joined row, a
-verified token is remembered for its next request (only its expiry is checked again), Flask no
-longer opens a cookie session on every request (no `SECRET_KEY`), and the browsable negotiation
-skips parsing `Accept` when it has no `html` (together 0.45 to 0.55); the guard reads the caller
-as a row instead of building an ORM object (0.55 to 0.62); the detail is one join read as rows
-instead of ORM objects with joinedload (0.62 to 0.70). Earlier: building the hot statements once
-with bound parameters, and reads in autocommit without BEGIN/ROLLBACK (`app/database.py`).
+So: the floor does all of it in one round trip to PostgreSQL; the project makes two (the token's
+user and revocation check, then the bucketlist joined with its goals) and runs Flask,
+flask-smorest (arguments, response, ETag), SQLAlchemy's session and marshmallow around them, which
+is where its extra Python time per request goes; gunicorn's own HTTP handling is the same for
+both. Against the older three-query floor the project stood at 0.69; against this one it stood at
+0.41-0.44 before JSON went through orjson, and 0.38-0.49 after (this shared machine moves the
+figures by 10-20% between runs). Measured and kept before that, in order: a pooled connection
+used in the last 500 ms is not pinged again (`DATABASE_PING_AFTER_IDLE_MS`; about +13%); the
+detail counts its goals from the goals it loads, a verified token is remembered for its next
+request (only its expiry is checked again), no cookie session (no `SECRET_KEY`), and the
+browsable negotiation skips parsing `Accept` without `html`; the guard reads the caller as a row;
+the detail is one join read as rows; the hot statements are built once with bound parameters,
+and reads run in autocommit without BEGIN/ROLLBACK (`app/database.py`).
 
 ## Login — `.venv/bin/python bench/login_throughput.py`
 
