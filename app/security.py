@@ -29,6 +29,8 @@ def add_security_headers(response):
 def relative_redirect(response):
     """A redirect to this host names the path only: the host in an absolute URL would be the one
     the client's Host header chose (Werkzeug builds routing redirects from it)."""
+    if not 300 <= response.status_code < 400:
+        return response
     location = response.headers.get("Location")
     if location and location.startswith(request.host_url):
         response.headers["Location"] = "/" + location[len(request.host_url):]

@@ -1,0 +1,79 @@
+"""Benchmark: CPU instructions the app's process spends on one GET /bucketlists/<id>, counted.
+
+    .venv/bin/python bench/instructions.py [--requests 900]
+
+Timings on a shared machine move by 10-20% between runs; instruction counts do not. This runs the
+app in-process (the WSGI call, the real views, queries and hooks, a real PostgreSQL:
+TEST_DATABASE_URL or a throwaway one) under valgrind's callgrind twice, once without and once with
+`--requests` GETs of a bucketlist with three goals, and prints the difference per request: the
+Python side of the request (PostgreSQL's own work is not counted). Needs valgrind
+(`apt-get install valgrind`). Compare two versions by running it on each.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.common import ROOT, machine
+from tests.database import ensure_test_database, scratch_database
+
+CLIENT = """
+import sys
+from werkzeug.test import EnvironBuilder
+from flask_migrate import upgrade
+from app import create_app
+app = create_app("testing", overrides={"TOKEN_LIFETIME_SECONDS": 3600})
+app.debug = False
+with app.app_context():
+    upgrade()
+client = app.test_client()
+user = {"email": "count@example.com", "password": "count password"}
+client.post("/auth/register", json=user)
+token = client.post("/auth/login", json=user).get_json()["access_token"]
+headers = {"Authorization": "Bearer " + token}
+bucketlist = client.post("/bucketlists/", json={"name": "Go to Borabora for vacation"},
+                         headers=headers).get_json()
+for number in range(3):
+    client.post(f"/bucketlists/{bucketlist['id']}/items/", json={"name": f"goal {number}"},
+                headers=headers)
+environ = EnvironBuilder(path=f"/bucketlists/{bucketlist['id']}", headers=headers).get_environ()
+
+def get():
+    statuses = []
+    body = app(dict(environ), lambda status, headers, exc_info=None: statuses.append(status))
+    b"".join(body)
+    assert statuses[0].startswith("200"), statuses
+
+for _ in range(20 + int(sys.argv[1])):
+    get()
+"""
+
+
+def instructions(requests: int, database_url: str) -> int:
+    """The instructions callgrind counted for the client run with `requests` GETs."""
+    env = {**os.environ, "TEST_DATABASE_URL": database_url, "PYTHONHASHSEED": "0"}
+    result = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c",
+         CLIENT, str(requests)], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return int(re.search(r"Collected : (\d+)", result.stderr)[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=900)
+    args = parser.parse_args()
+    ensure_test_database()
+    with scratch_database() as empty, scratch_database() as loaded:
+        baseline = instructions(0, empty)
+        total = instructions(args.requests, loaded)
+    print(machine())
+    print(f"GET /bucketlists/<id>: {(total - baseline) / args.requests / 1e6:.3f} million "
+          f"instructions per request in the app's process ({args.requests} requests, callgrind)")
+
+
+if __name__ == "__main__":
+    main()
