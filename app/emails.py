@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 
 MAX_EMAIL_LENGTH = 254
 
-__all__ = ["MAX_EMAIL_LENGTH", "EmailNotValidError", "normalize_email"]
+__all__ = ["MAX_EMAIL_LENGTH", "EmailNotValidError", "comparable_email", "normalize_email"]
 
 
 def normalize_email(email: str) -> str:
@@ -24,3 +24,12 @@ def normalize_email(email: str) -> str:
         raise EmailNotValidError(f"Must be at most {MAX_EMAIL_LENGTH} characters long.")
     composed = unicodedata.normalize("NFKC", email)
     return validate_email(composed, check_deliverability=False).normalized.lower()
+
+
+def comparable_email(text: str) -> str:
+    """What a login compares: the canonical form, or, for text that cannot be an address, the text
+    lower-cased (it finds no account, and the answer does not say why)."""
+    try:
+        return normalize_email(text)
+    except EmailNotValidError:
+        return text.lower()

@@ -8,7 +8,7 @@ import re
 
 from marshmallow import ValidationError, fields, validate
 
-from app.emails import MAX_EMAIL_LENGTH, EmailNotValidError, normalize_email
+from app.emails import MAX_EMAIL_LENGTH, EmailNotValidError, comparable_email, normalize_email
 from app.parser import FormText
 from app.timestamps import as_utc
 
@@ -51,8 +51,8 @@ class Email(Text):
     """An e-mail address in its canonical form (`app.emails.normalize_email`).
 
     `strict` (registration) refuses what cannot be an address; otherwise (login) such text is only
-    lower-cased, so that it finds no account rather than telling why. Either way, text longer than
-    MAX_EMAIL_LENGTH is refused before anything else is done with it.
+    lower-cased (`comparable_email`). Either way, text longer than MAX_EMAIL_LENGTH is a 400:
+    normalization refuses it before doing any work, and the length validator has the last word.
     """
 
     def __init__(self, *args, strict: bool = True, **kwargs) -> None:
@@ -63,14 +63,12 @@ class Email(Text):
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if len(text) > MAX_EMAIL_LENGTH:
-            raise ValidationError(f"Must be at most {MAX_EMAIL_LENGTH} characters long.")
+        if not self.strict:
+            return comparable_email(text)
         try:
             return normalize_email(text)
         except EmailNotValidError as error:
-            if self.strict:
-                raise ValidationError(f"Not a valid e-mail address: {error}") from None
-            return text.lower()
+            raise ValidationError(f"Not a valid e-mail address: {error}") from None
 
 
 class Flag(fields.Boolean):

@@ -14,7 +14,7 @@ import hashlib
 from flask import current_app
 from flask_limiter.util import get_remote_address
 
-from app.emails import EmailNotValidError, normalize_email
+from app.emails import comparable_email
 from app.errors import APIError
 from app.extensions import limiter
 from app.parser import read_body
@@ -25,8 +25,8 @@ THROTTLED_MESSAGE = "Too many attempts. Please wait before trying again (see Ret
 def email_key() -> str:
     """`email:` and the SHA-256 of the e-mail the request is about, in its canonical form.
 
-    The canonical form is what the auth schemas compare (text that is no e-mail address is only
-    lower-cased, as login does), so every spelling of one address counts against one limit.
+    The form is the one login compares (`comparable_email`), so every spelling of one address
+    counts against one limit.
     """
     try:
         email = read_body().get("email")
@@ -34,11 +34,7 @@ def email_key() -> str:
         email = None  # the view answers the bad body with its 400
     if not isinstance(email, str):
         return "email:-"
-    try:
-        canonical = normalize_email(email)
-    except EmailNotValidError:
-        canonical = email.lower()
-    digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    digest = hashlib.sha256(comparable_email(email).encode("utf-8", "surrogatepass")).hexdigest()
     return f"email:{digest}"
 
 
