@@ -113,6 +113,28 @@ class IfMatchTestCase(EtagTestCase):
                 self.assertIn("If-Match", body_["message"])
         self.assertEqual(self.names(), (["Travel"], ["Changed meanwhile"]))
 
+    def test_without_if_match_a_rename_reads_the_goals_once(self):
+        from sqlalchemy import event
+
+        with self.app.app_context():
+            engine = db.engine
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            self.assertEqual(self.write("put", self.path, body={"name": "Plain"}).status_code, 200)
+            without = sum("FROM bucketlists LEFT OUTER JOIN items" in s for s in statements)
+            statements.clear()
+            etag = self.etag(self.path)
+            statements.clear()
+            self.assertEqual(self.write("put", self.path, etag, {"name": "Checked"}).status_code,
+                             200)
+            with_if_match = sum("FROM bucketlists LEFT OUTER JOIN items" in s for s in statements)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        # Once for the new ETag of the answer; once more to check If-Match, only when it is sent.
+        self.assertEqual((without, with_if_match), (1, 2))
+
     def test_star_matches_any_current_version(self):
         self.assertEqual(self.write("put", self.path, "*", {"name": "Any"}).status_code, 200)
 

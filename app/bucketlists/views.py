@@ -1,6 +1,6 @@
 """Create, list, read, rename and delete the caller's own bucketlists."""
 
-from flask import current_app, g, url_for
+from flask import current_app, g, request, url_for
 
 from app.bucketlists.pagination import PAGING_HEADERS, ListQuerySchema, paginate, paging_headers
 from app.bucketlists.queries import (
@@ -29,6 +29,13 @@ def detail(bucketlist_id: int) -> dict:
     return get_own_bucketlist_with_items(
         bucketlist_id, limit=current_app.config["MAX_ITEMS_PER_BUCKETLIST"]
     )
+
+
+def check_etag(bucketlist: Bucketlist) -> None:
+    """412 unless If-Match names the bucketlist's ETag as GET shows it; the bucketlist with its
+    goals is read for that only when If-Match was sent."""
+    if request.if_match:
+        blp.check_etag(detail(bucketlist.id), BucketlistDetailSchema)
 
 
 @blp.post("/bucketlists/", strict_slashes=False)
@@ -74,7 +81,7 @@ def get_bucketlist(bucketlist_id: int):
 @blp.response(200, BucketlistSchema)
 def update_bucketlist(data: dict, bucketlist: Bucketlist):
     """Rename one of the caller's bucketlists (412 if If-Match names an older version)."""
-    blp.check_etag(detail(bucketlist.id), BucketlistDetailSchema)
+    check_etag(bucketlist)
     bucketlist.rename(data["name"])
     db.session.commit()
     # The ETag of the bucketlist as GET shows it, for the next conditional request.
@@ -90,7 +97,7 @@ def update_bucketlist(data: dict, bucketlist: Bucketlist):
 def delete_bucketlist(bucketlist: Bucketlist):
     """Delete one of the caller's bucketlists and its goals (412 if If-Match names an older
     version)."""
-    blp.check_etag(detail(bucketlist.id), BucketlistDetailSchema)
+    check_etag(bucketlist)
     bucketlist.remove()
     db.session.commit()
     return {"message": f"bucketlist {bucketlist.id} deleted"}
