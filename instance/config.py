@@ -230,16 +230,18 @@ class DevelopmentConfig(Config):
     @property
     def SECRET(self) -> str:
         """SECRET, or a random one."""
-        if super().SECRET:
-            return super().SECRET
+        secret = super().SECRET
+        if secret:
+            return secret
         announce_once("SECRET is not set: using a random one; tokens end when the process does.")
         return self._random_secret
 
     @property
     def SQLALCHEMY_DATABASE_URI(self) -> str:
         """DATABASE_URL, or the embedded SQLite database instance/bucketlist.db."""
-        if super().SQLALCHEMY_DATABASE_URI:
-            return super().SQLALCHEMY_DATABASE_URI
+        url = super().SQLALCHEMY_DATABASE_URI
+        if url:
+            return url
         os.makedirs(INSTANCE_FOLDER, exist_ok=True)
         announce_once("DATABASE_URL is not set: using the embedded SQLite database %s",
                        EMBEDDED_DATABASE)
