@@ -2,18 +2,20 @@
 
 It does the same work as the project's view — verify the HS256 token (algorithm pinned, claims
 required), check the user and the revocation list, the caller's bucketlist with its goals and
-their counts, JSON — in the least way: one SQL round trip, no framework, no ORM, no validation
+their counts, JSON, and the strong ETag of that JSON (sha1 of it with sorted keys, as the
+project's) — in the least way: one SQL round trip, orjson, no framework, no ORM, no validation
 layer.
 Serve it with the same gunicorn settings: `gunicorn bench.floor_app:app`.
 """
 
-import json
+import hashlib
 import os
 import re
 import threading
 from datetime import timezone
 
 import jwt
+import orjson
 import psycopg2
 
 SECRET = os.environ["SECRET"]
@@ -44,10 +46,14 @@ def _iso(value):
     return value.astimezone(timezone.utc).isoformat() if value is not None else None
 
 
-def _answer(start_response, status, body):
-    data = json.dumps(body).encode()
-    start_response(status, [("Content-Type", "application/json"),
-                            ("Content-Length", str(len(data)))])
+def _answer(start_response, status, body, etag=False):
+    data = orjson.dumps(body)
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    if etag:
+        tag = hashlib.sha1(orjson.dumps(body, option=orjson.OPT_SORT_KEYS),
+                           usedforsecurity=False).hexdigest()
+        headers.append(("ETag", f'"{tag}"'))
+    start_response(status, headers)
     return [data]
 
 
@@ -77,4 +83,4 @@ def app(environ, start_response):
     return _answer(start_response, "200 OK", {
         "id": row[2], "name": row[3], "date_created": _iso(row[4]),
         "date_modified": _iso(row[5]), "created_by": row[6], "items_count": len(items),
-        "done_count": sum(item["done"] for item in items), "items": items})
+        "done_count": sum(item["done"] for item in items), "items": items}, etag=True)

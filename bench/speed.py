@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/speed.py [--seconds 10] [--connections 32]
 
-Both run under gunicorn with the same settings (gunicorn.conf.py defaults for this machine) on the
-same PostgreSQL, loaded by wrk (Debian's package) with the same token, alternately, twice each.
+Both answer the same JSON and ETag (checked) and run under gunicorn with the same settings
+(gunicorn.conf.py defaults for this machine) on the same PostgreSQL, loaded by wrk (Debian's
+package) with the same token, alternately, twice each.
 Prints requests per second of each and the ratio project / floor.
 """
 
@@ -22,14 +23,15 @@ WORKERS = int(os.getenv("BENCH_WORKERS", os.cpu_count() * 2))
 THREADS = int(os.getenv("BENCH_THREADS", "1"))
 
 
-def call(base, path, body=None, token=None, method=None):
+def call(base, path, body=None, token=None, method=None, with_etag=False):
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
     with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
+        answer = json.loads(response.read())
+        return (answer, response.headers["ETag"]) if with_etag else answer
 
 
 def seed(base) -> tuple[str, int]:
@@ -52,14 +54,15 @@ def measure(seconds: int = 10, connections: int = 32) -> dict:
         with gunicorn("run:app", database.url, workers=WORKERS, threads=THREADS,
                       extra_env=env) as base:
             token, bucketlist_id = seed(base)
-            project_body = call(base, f"/bucketlists/{bucketlist_id}", token=token)
+            project_answer = call(base, f"/bucketlists/{bucketlist_id}", token=token,
+                                  with_etag=True)
         path = f"/bucketlists/{bucketlist_id}"
         for _ in range(2):
             for name, app in [("project", "run:app"), ("floor", "bench.floor_app:app")]:
                 with gunicorn(app, database.url, workers=WORKERS, threads=THREADS,
                               extra_env=env) as base:
-                    body = call(base, path, token=token)
-                    assert body == project_body, (name, body, project_body)
+                    answer = call(base, path, token=token, with_etag=True)
+                    assert answer == project_answer, (name, answer, project_answer)
                     wrk(base + path, 2, connections, token=token)  # warm-up
                     results[name].append(wrk(base + path, seconds, connections, token=token))
         project, floor = max(results["project"]), max(results["floor"])
