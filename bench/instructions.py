@@ -1,6 +1,6 @@
 """Benchmark: CPU instructions the app's process spends on one GET /bucketlists/<id>, counted.
 
-    .venv/bin/python bench/instructions.py [--requests 900]
+    .venv/bin/python bench/instructions.py [--requests 900] [--floors]
 
 Timings on a shared machine move by 10-20% between runs; instruction counts do not. This runs the
 app in-process (the WSGI call, the real views, queries and hooks, a real PostgreSQL:
@@ -8,6 +8,10 @@ TEST_DATABASE_URL or a throwaway one) under valgrind's callgrind twice, once wit
 `--requests` GETs of a bucketlist with three goals, and prints the difference per request: the
 Python side of the request (PostgreSQL's own work is not counted). Needs valgrind
 (`apt-get install valgrind`). Compare two versions by running it on each.
+
+With --floors it counts the same for bench/floor_app.py (bare WSGI) and bench/flask_floor_app.py
+(the floor's code through bare Flask) on the same data, and prints each one's share of the
+project's count: what the project could save at best, and what Flask alone costs.
 """
 
 import argparse
@@ -22,7 +26,7 @@ from bench.common import ROOT, machine
 from tests.database import ensure_test_database, scratch_database
 
 CLIENT = """
-import sys
+import importlib, os, sys
 from werkzeug.test import EnvironBuilder
 from flask_migrate import upgrade
 from app import create_app
@@ -41,6 +45,11 @@ for number in range(3):
     client.post(f"/bucketlists/{bucketlist['id']}/items/", json={"name": f"goal {number}"},
                 headers=headers)
 environ = EnvironBuilder(path=f"/bucketlists/{bucketlist['id']}", headers=headers).get_environ()
+if sys.argv[2] != "run:app":  # a floor, reading the same database with the same secret
+    os.environ["SECRET"] = app.config["SECRET"]
+    os.environ["BENCH_DSN"] = app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg2", "")
+    module, _, name = sys.argv[2].partition(":")
+    app = getattr(importlib.import_module(module), name)
 
 def get():
     statuses = []
@@ -53,26 +62,38 @@ for _ in range(20 + int(sys.argv[1])):
 """
 
 
-def instructions(requests: int, database_url: str) -> int:
-    """The instructions callgrind counted for the client run with `requests` GETs."""
+APPS = {"project": "run:app", "bare WSGI floor": "bench.floor_app:app",
+        "floor through bare Flask": "bench.flask_floor_app:app"}
+
+
+def instructions(requests: int, database_url: str, app: str = "run:app") -> int:
+    """The instructions callgrind counted for the client run with `requests` GETs of `app`."""
     env = {**os.environ, "TEST_DATABASE_URL": database_url, "PYTHONHASHSEED": "0"}
     result = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c",
-         CLIENT, str(requests)], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+         CLIENT, str(requests), app], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return int(re.search(r"Collected : (\d+)", result.stderr)[1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=900)
+    parser.add_argument("--floors", action="store_true", help="count the two floors too")
     args = parser.parse_args()
     ensure_test_database()
-    with scratch_database() as empty, scratch_database() as loaded:
-        baseline = instructions(0, empty)
-        total = instructions(args.requests, loaded)
+    apps = APPS if args.floors else {"project": APPS["project"]}
+    counts = {}
+    for name, app in apps.items():
+        with scratch_database() as empty, scratch_database() as loaded:
+            baseline = instructions(0, empty, app)
+            total = instructions(args.requests, loaded, app)
+        counts[name] = (total - baseline) / args.requests
     print(machine())
-    print(f"GET /bucketlists/<id>: {(total - baseline) / args.requests / 1e6:.3f} million "
-          f"instructions per request in the app's process ({args.requests} requests, callgrind)")
+    print(f"GET /bucketlists/<id>, million instructions per request in the app's process "
+          f"({args.requests} requests, callgrind):")
+    for name, count in counts.items():
+        share = f"  ({count / counts['project']:.2f} of the project's)" if name != "project" else ""
+        print(f"  {name:26} {count / 1e6:6.3f}{share}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """Benchmark: GET /bucketlists/<id> throughput of the project against a bare-WSGI floor.
 
-    .venv/bin/python bench/speed.py [--seconds 10] [--connections 32]
+    .venv/bin/python bench/speed.py [--seconds 10] [--connections 32] [--flask-floor]
 
 Both answer the same JSON and ETag (checked) and run under gunicorn with the same settings
 (gunicorn.conf.py defaults for this machine) on the same PostgreSQL, loaded by wrk (Debian's
 package) with the same token, alternately, twice each.
-Prints requests per second of each and the ratio project / floor.
+Prints requests per second of each and the ratio project / floor. With --flask-floor it also
+serves bench/flask_floor_app.py (the floor's code answered through bare Flask), which shows how
+much of the gap is Flask's own.
 """
 
 import argparse
@@ -45,11 +47,14 @@ def seed(base) -> tuple[str, int]:
     return token, bucketlist["id"]
 
 
-def measure(seconds: int = 10, connections: int = 32) -> dict:
+def measure(seconds: int = 10, connections: int = 32, flask_floor: bool = False) -> dict:
     database = Postgres()
     try:
         migrate(database.url)
-        results = {"project": [], "floor": []}
+        apps = [("project", "run:app"), ("floor", "bench.floor_app:app")]
+        if flask_floor:
+            apps.append(("flask floor", "bench.flask_floor_app:app"))
+        results = {name: [] for name, _ in apps}
         env = {"TOKEN_LIFETIME_SECONDS": "3600"}
         with gunicorn("run:app", database.url, workers=WORKERS, threads=THREADS,
                       extra_env=env) as base:
@@ -58,7 +63,7 @@ def measure(seconds: int = 10, connections: int = 32) -> dict:
                                   with_etag=True)
         path = f"/bucketlists/{bucketlist_id}"
         for _ in range(2):
-            for name, app in [("project", "run:app"), ("floor", "bench.floor_app:app")]:
+            for name, app in apps:
                 with gunicorn(app, database.url, workers=WORKERS, threads=THREADS,
                               extra_env=env) as base:
                     answer = call(base, path, token=token, with_etag=True)
@@ -67,6 +72,7 @@ def measure(seconds: int = 10, connections: int = 32) -> dict:
                     results[name].append(wrk(base + path, seconds, connections, token=token))
         project, floor = max(results["project"]), max(results["floor"])
         return {"project_rps": project, "floor_rps": floor, "ratio": project / floor,
+                "flask_floor_rps": max(results["flask floor"]) if flask_floor else None,
                 "runs": results, "workers": WORKERS, "threads": THREADS,
                 "worker_class": WORKER_CLASS,
                 "connections": connections, "seconds": seconds}
@@ -78,8 +84,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--flask-floor", action="store_true",
+                        help="also serve the floor's code through bare Flask")
     args = parser.parse_args()
-    result = measure(args.seconds, args.connections)
+    result = measure(args.seconds, args.connections, args.flask_floor)
     print(machine())
     print(f"gunicorn {result['workers']} {result['worker_class']} workers x {result['threads']} "
           f"threads, wrk -c{result['connections']} -d{result['seconds']}s, best of 2 runs each")
@@ -87,6 +95,10 @@ def main():
           f"(runs {', '.join(f'{r:.0f}' for r in result['runs']['project'])})")
     print(f"bare WSGI floor:              {result['floor_rps']:8.0f} req/s "
           f"(runs {', '.join(f'{r:.0f}' for r in result['runs']['floor'])})")
+    if result["flask_floor_rps"]:
+        print(f"floor through bare Flask:     {result['flask_floor_rps']:8.0f} req/s "
+              f"(runs {', '.join(f'{r:.0f}' for r in result['runs']['flask floor'])}), "
+              f"{result['flask_floor_rps'] / result['floor_rps']:.2f} of the floor")
     print(f"ratio project / floor: {result['ratio']:.2f}")
 
 
