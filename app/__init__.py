@@ -49,6 +49,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     limiter.init_app(app)
 
     from app import models  # noqa: F401  (the models must be known to Flask-Migrate)
+    from app.auth import account, password_reset  # noqa: F401  (their routes join auth's)
     from app.auth import views as auth
     from app.auth.commands import purge_tokens_command
     from app.bucketlists import items

@@ -1,4 +1,4 @@
-"""The database models: a User owns many Bucketlists."""
+"""The database models: a User owns many Bucketlists (sign-in's own tables: app/auth/models.py)."""
 
 from datetime import datetime
 
@@ -41,6 +41,9 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(String(256), unique=True)
     # The column keeps the tutorial's name; what it holds is the bcrypt hash, never the password.
     password_hash: Mapped[str] = mapped_column("password", String(256))
+    date_created: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now()
+    )
     # How many bucketlists the user has, kept by the database's triggers on `bucketlists` (see
     # migrations), whoever writes them, so that a list's X-Total-Count costs nothing however long
     # the list is.
@@ -55,6 +58,10 @@ class User(db.Model):
     def __init__(self, email: str, password: str) -> None:
         """Create a user with the e-mail as given and the password hashed."""
         self.email = email
+        self.set_password(password)
+
+    def set_password(self, password: str) -> None:
+        """Keep the bcrypt hash of a new password."""
         self.password_hash = bcrypt.generate_password_hash(password).decode("utf-8")
 
     def password_is_valid(self, password: str) -> bool:
@@ -194,12 +201,3 @@ class Item(Timestamped, db.Model):
 
     def __repr__(self) -> str:
         return f"<Item {self.id} {self.name!r}>"
-
-
-class RevokedToken(db.Model):
-    """An access token that was logged out, by its `jti`, kept until it would have expired."""
-
-    __tablename__ = "revoked_tokens"
-
-    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

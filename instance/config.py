@@ -126,6 +126,64 @@ class Config:
         return _int_from_env("TOKEN_LIFETIME_SECONDS", 300, minimum=1)
 
     @property
+    def REFRESH_TOKEN_LIFETIME_SECONDS(self) -> int:
+        """How long a login's session lasts at most, however often it is refreshed (30 days)."""
+        return _int_from_env("REFRESH_TOKEN_LIFETIME_SECONDS", 30 * 24 * 3600, minimum=1)
+
+    @property
+    def REFRESH_TOKEN_IDLE_SECONDS(self) -> int:
+        """How long a session lasts without a refresh (7 days)."""
+        return _int_from_env("REFRESH_TOKEN_IDLE_SECONDS", 7 * 24 * 3600, minimum=1)
+
+    @property
+    def MAX_SESSIONS_PER_USER(self) -> int:
+        """How many live sessions (logins) a user may have; a new login ends the least recently
+        used one beyond this."""
+        return _int_from_env("MAX_SESSIONS_PER_USER", 100, minimum=1)
+
+    @property
+    def PASSWORD_RESET_LIFETIME_SECONDS(self) -> int:
+        """How long a password reset token works (30 minutes)."""
+        return _int_from_env("PASSWORD_RESET_LIFETIME_SECONDS", 1800, minimum=1)
+
+    @property
+    def PUBLIC_URL(self) -> str | None:
+        """The address users reach the service at (`https://api.example.org`), for the links in
+        mails; unset, the request's own host (which TRUSTED_HOSTS should then restrict)."""
+        return os.getenv("PUBLIC_URL", "").rstrip("/") or None
+
+    @property
+    def MAIL_SERVER(self) -> str | None:
+        """The SMTP server that sends mail; unset, mails are written to the log instead."""
+        return os.getenv("MAIL_SERVER") or None
+
+    @property
+    def MAIL_PORT(self) -> int:
+        return _int_from_env("MAIL_PORT", 25, minimum=1)
+
+    @property
+    def MAIL_USE_TLS(self) -> bool:
+        """Whether to upgrade the SMTP connection with STARTTLS."""
+        return _bool_from_env("MAIL_USE_TLS", False)
+
+    @property
+    def MAIL_USERNAME(self) -> str | None:
+        return os.getenv("MAIL_USERNAME") or None
+
+    @property
+    def MAIL_PASSWORD(self) -> str | None:
+        return os.getenv("MAIL_PASSWORD") or None
+
+    @property
+    def MAIL_DEFAULT_SENDER(self) -> str:
+        return os.getenv("MAIL_DEFAULT_SENDER", "Bucketlist API <no-reply@localhost>")
+
+    @property
+    def MAIL_TIMEOUT_SECONDS(self) -> int:
+        """How long one SMTP conversation may take before it is given up (and logged)."""
+        return _int_from_env("MAIL_TIMEOUT_SECONDS", 10, minimum=1)
+
+    @property
     def REQUIRE_IF_MATCH(self) -> bool:
         """Whether PUT, PATCH and DELETE must carry If-Match (428 without); off, they may."""
         return _bool_from_env("REQUIRE_IF_MATCH", False)
@@ -175,6 +233,38 @@ class Config:
     @property
     def REGISTER_LIMIT_PER_EMAIL(self) -> str:
         return os.getenv("REGISTER_LIMIT_PER_EMAIL", "5 per minute")
+
+    @property
+    def REFRESH_LIMIT_PER_CLIENT(self) -> str:
+        return os.getenv("REFRESH_LIMIT_PER_CLIENT", "60 per minute;600 per hour")
+
+    @property
+    def PASSWORD_CHANGE_LIMIT_PER_CLIENT(self) -> str:
+        return os.getenv("PASSWORD_CHANGE_LIMIT_PER_CLIENT", "10 per minute;100 per hour")
+
+    @property
+    def PASSWORD_CHANGE_LIMIT_PER_EMAIL(self) -> str:
+        return os.getenv("PASSWORD_CHANGE_LIMIT_PER_EMAIL", "5 per minute;20 per hour")
+
+    @property
+    def ACCOUNT_DELETE_LIMIT_PER_CLIENT(self) -> str:
+        return os.getenv("ACCOUNT_DELETE_LIMIT_PER_CLIENT", "10 per minute;100 per hour")
+
+    @property
+    def ACCOUNT_DELETE_LIMIT_PER_EMAIL(self) -> str:
+        return os.getenv("ACCOUNT_DELETE_LIMIT_PER_EMAIL", "5 per minute;20 per hour")
+
+    @property
+    def PASSWORD_RESET_LIMIT_PER_CLIENT(self) -> str:
+        return os.getenv("PASSWORD_RESET_LIMIT_PER_CLIENT", "10 per minute;50 per hour")
+
+    @property
+    def PASSWORD_RESET_LIMIT_PER_EMAIL(self) -> str:
+        return os.getenv("PASSWORD_RESET_LIMIT_PER_EMAIL", "3 per minute;10 per hour")
+
+    @property
+    def PASSWORD_RESET_CONFIRM_LIMIT_PER_CLIENT(self) -> str:
+        return os.getenv("PASSWORD_RESET_CONFIRM_LIMIT_PER_CLIENT", "10 per minute;100 per hour")
 
     @property
     def CORS_ORIGINS(self) -> list[str]:
@@ -298,6 +388,9 @@ class ProductionConfig(Config):
             )
         if get_debug_flag():
             raise ConfigError(f"FLASK_DEBUG must not be on for the {self.NAME!r} configuration.")
+        if not self.MAIL_SERVER:
+            announce_once("MAIL_SERVER is not set: password reset mails are not sent, only "
+                          "logged (without their link).")
 
 
 class StagingConfig(ProductionConfig):

@@ -44,7 +44,8 @@ class ManageDbTestCase(unittest.TestCase):
             upgrade = run(sys.executable, "manage.py", "db", "upgrade", **env)
             self.assertEqual(upgrade.returncode, 0, upgrade.stderr)
             self.assertEqual(self.tables(url), {"alembic_version", "users", "bucketlists",
-                                                "items", "revoked_tokens"})
+                                                "items", "login_sessions",
+                                                "password_reset_tokens"})
 
             check = run(sys.executable, "manage.py", "db", "check", **env)
             self.assertEqual(check.returncode, 0, check.stderr)

@@ -1,12 +1,12 @@
-"""POST /auth/logout: the token is refused from then on, by every server process."""
+"""POST /auth/logout: the session's tokens are refused from then on, by every server process."""
 
 import threading
 import unittest
 from datetime import datetime, timedelta, timezone
 
 from app import create_app, db
-from app.auth.commands import purge_expired_revocations
-from app.models import RevokedToken
+from app.auth.commands import purge_dead_sessions, purge_expired_reset_tokens
+from app.auth.models import LoginSession, PasswordResetToken
 from tests.base import BaseTestCase
 from tests.database import release
 from tests.test_tokens import make_token, valid_claims
@@ -14,12 +14,22 @@ from tests.test_tokens import make_token, valid_claims
 REVOKED = "Token revoked. Please login again."
 
 
+def ended_sessions() -> int:
+    return db.session.scalar(db.select(db.func.count()).where(LoginSession.ended_at.is_not(None)))
+
+
 class LogoutTestCase(BaseTestCase):
-    """Logging out revokes exactly the token it was sent with."""
+    """Logging out ends exactly the session of the token it was sent with."""
 
     def setUp(self):
         super().setUp()
-        self.token = self.get_token()
+        self.register_user()
+        self.tokens = self.login_user().get_json()
+        self.token = self.tokens["access_token"]
+
+    def ended(self) -> int:
+        with self.app.app_context():
+            return ended_sessions()
 
     def logout(self, token):
         return self.client().post("/auth/logout", headers=self.auth_header(token))
@@ -49,7 +59,7 @@ class LogoutTestCase(BaseTestCase):
     def test_logging_out_twice_is_401(self):
         self.assertEqual(self.logout(self.token).status_code, 200)
         self.assert_error(self.logout(self.token), 401, REVOKED)
-        self.assertEqual(self.count(RevokedToken), 1)
+        self.assertEqual(self.ended(), 1)
 
     def test_racing_logouts_of_one_token_revoke_it_once(self):
         statuses = []
@@ -66,6 +76,13 @@ class LogoutTestCase(BaseTestCase):
         for thread in threads:
             thread.join()
         self.assertEqual(sorted(statuses), [200, 401, 401, 401])
+        self.assertEqual(self.ended(), 1)
+
+    def test_logout_ends_the_refresh_token_too(self):
+        self.logout(self.token)
+        res = self.client().post("/auth/refresh",
+                                 json={"refresh_token": self.tokens["refresh_token"]})
+        self.assert_error(res, 401, "Session ended. Please login again.")
 
     def test_other_tokens_of_the_same_user_keep_working(self):
         second = self.login_user().get_json()["access_token"]
@@ -82,42 +99,57 @@ class LogoutTestCase(BaseTestCase):
         expired = make_token(valid_claims(iat=past, exp=past + timedelta(minutes=5)))
         self.assert_error(self.logout(expired), 401,
                           "Expired token. Please login to get a new token")
-        self.assertEqual(self.count(RevokedToken), 0)
+        self.assertEqual(self.ended(), 0)
 
     def test_logout_without_a_token_is_401(self):
         self.assert_error(self.client().post("/auth/logout"), 401)
         self.assert_error(self.logout("not-a-token"), 401)
-        self.assertEqual(self.count(RevokedToken), 0)
+        self.assertEqual(self.ended(), 0)
 
-    def test_revocation_is_kept_until_the_token_expires(self):
-        self.logout(self.token)
-        with self.app.app_context():
-            entry = db.session.scalar(db.select(RevokedToken))
-            remaining = entry.expires_at - datetime.now(timezone.utc)
-            self.assertTrue(timedelta(minutes=4) < remaining <= timedelta(minutes=5))
+    def add_session(self, **times):
+        now = datetime.now(timezone.utc)
+        fields = {"created_at": now, "refreshed_at": now, "expires_at": now + timedelta(days=1),
+                  "ended_at": None, **times}
+        db.session.add(LoginSession(user_id=1, generation=0, refresh_token_hash="x", **fields))
 
-    def test_purge_drops_only_expired_revocations(self):
+    def test_purge_drops_only_sessions_that_cannot_be_used(self):
         now = datetime.now(timezone.utc)
         with self.app.app_context():
-            db.session.add_all([
-                RevokedToken(jti="old", expires_at=now - timedelta(seconds=1)),
-                RevokedToken(jti="older", expires_at=now - timedelta(days=3)),
-                RevokedToken(jti="live", expires_at=now + timedelta(minutes=1)),
-            ])
+            self.add_session(ended_at=now)
+            self.add_session(expires_at=now - timedelta(seconds=1))
+            self.add_session(refreshed_at=now - timedelta(days=8))
+            self.add_session(refreshed_at=now - timedelta(days=6))
             db.session.commit()
-            self.assertEqual(purge_expired_revocations(), 2)
-            self.assertEqual(db.session.scalars(db.select(RevokedToken.jti)).all(), ["live"])
+            self.assertEqual(purge_dead_sessions(), 3)
+            self.assertEqual(db.session.scalar(db.select(db.func.count(LoginSession.id))), 2)
+        self.assertEqual(self.list_with(self.token).status_code, 200)
+
+    def test_a_purged_sessions_token_is_refused(self):
+        self.logout(self.token)
+        with self.app.app_context():
+            self.assertEqual(purge_dead_sessions(), 1)
+        self.assert_error(self.list_with(self.token), 401, REVOKED)
+
+    def test_purge_drops_only_expired_reset_tokens(self):
+        now = datetime.now(timezone.utc)
+        with self.app.app_context():
+            db.session.add(PasswordResetToken(token_hash="a" * 64, user_id=1, created_at=now,
+                                              expires_at=now - timedelta(seconds=1)))
+            db.session.commit()
+            self.assertEqual(purge_expired_reset_tokens(), 1)
+            db.session.add(PasswordResetToken(token_hash="b" * 64, user_id=1, created_at=now,
+                                              expires_at=now + timedelta(minutes=1)))
+            db.session.commit()
+            self.assertEqual(purge_expired_reset_tokens(), 0)
 
     def test_purge_tokens_command(self):
-        with self.app.app_context():
-            db.session.add(RevokedToken(jti="old", expires_at=datetime(2000, 1, 1,
-                                                                      tzinfo=timezone.utc)))
-            db.session.commit()
+        self.logout(self.token)
         result = self.app.test_cli_runner().invoke(args=["purge-tokens"])
         self.assertEqual(result.exit_code, 0, result.output)
-        self.assertIn("Purged 1 expired revoked token(s).", result.output)
-        self.assertEqual(self.count(RevokedToken), 0)
-
+        self.assertIn("Purged 1 ended or expired session(s) and 0 expired password reset "
+                      "token(s).", result.output)
+        with self.app.app_context():
+            self.assertEqual(db.session.scalar(db.select(db.func.count(LoginSession.id))), 0)
 
 if __name__ == "__main__":
     unittest.main()

@@ -38,7 +38,8 @@ class MigrationTestCase(unittest.TestCase):
         inspector = inspect(db.engine)
         self.assertEqual(
             set(inspector.get_table_names()),
-            {"alembic_version", "users", "bucketlists", "items", "revoked_tokens"},
+            {"alembic_version", "users", "bucketlists", "items", "login_sessions",
+             "password_reset_tokens"},
         )
         indexes = {index["name"]: index for index in inspector.get_indexes("bucketlists")}
         self.assertEqual(indexes["ix_bucketlists_created_by_id"]["column_names"],

@@ -44,7 +44,8 @@ class OpenAPITestCase(BaseTestCase):
                     continue
                 with self.subTest(path=path, method=method):
                     secured = operation.get("security") == [{"bearerAuth": []}]
-                    needs_token = path.startswith("/bucketlists") or path == "/auth/logout"
+                    needs_token = path.startswith("/bucketlists") or path in (
+                        "/auth/logout", "/auth/me", "/auth/password")
                     self.assertEqual(secured, needs_token)
                     if secured:
                         self.assertIn("401", operation["responses"])

@@ -16,6 +16,7 @@ from tests.base import BaseTestCase
 
 EXPIRED = "Expired token. Please login to get a new token"
 INVALID = "Invalid token. Please register or login"
+REVOKED = "Token revoked. Please login again."
 PROTECTED = [("get", "/bucketlists/"), ("post", "/bucketlists/"), ("get", "/bucketlists/1"),
              ("put", "/bucketlists/1"), ("delete", "/bucketlists/1")]
 
@@ -26,9 +27,11 @@ def make_token(claims: dict, secret: str = TESTING_SECRET, algorithm: str = "HS2
 
 
 def valid_claims(**changes) -> dict:
-    """Claims that would be accepted for user 1, with changes (None removes a claim)."""
+    """Claims that would be accepted for user 1 in their first login session, with changes (None
+    removes a claim)."""
     now = datetime.now(timezone.utc)
-    claims = {"sub": "1", "iat": now, "exp": now + timedelta(minutes=5), "jti": uuid.uuid4().hex}
+    claims = {"sub": "1", "sid": "1", "iat": now, "exp": now + timedelta(minutes=5),
+              "jti": uuid.uuid4().hex}
     claims.update(changes)
     return {key: value for key, value in claims.items() if value is not None}
 
@@ -124,7 +127,7 @@ class TokenTestCase(BaseTestCase):
                 self.assert_refused(self.auth_header(token), INVALID)
 
     def test_missing_claims_are_401(self):
-        for claim in ["sub", "iat", "exp", "jti"]:
+        for claim in ["sub", "sid", "iat", "exp", "jti"]:
             with self.subTest(claim=claim):
                 token = make_token(valid_claims(**{claim: None}))
                 self.assert_refused(self.auth_header(token), INVALID)
@@ -134,6 +137,21 @@ class TokenTestCase(BaseTestCase):
             with self.subTest(subject=subject):
                 token = make_token(valid_claims(sub=subject))
                 self.assert_refused(self.auth_header(token), INVALID)
+
+    def test_bad_session_ids_are_401(self):
+        for session in [1, "", "abc", "0", " 1", "\u0661", str(2**31), "9" * 5000]:
+            with self.subTest(session=str(session)[:20]):
+                token = make_token(valid_claims(sid=session))
+                self.assert_refused(self.auth_header(token), INVALID)
+
+    def test_a_token_naming_another_users_session_is_401(self):
+        self.register_user(email="other@example.com")
+        self.login_user(email="other@example.com")  # session 2, of user 2
+        token = make_token(valid_claims(sid="2"))
+        self.assert_refused(self.auth_header(token), REVOKED)
+
+    def test_a_token_naming_no_session_is_401(self):
+        self.assert_refused(self.auth_header(make_token(valid_claims(sid="99"))), REVOKED)
 
     def test_expired_token_is_401_with_the_tutorial_message(self):
         past = datetime.now(timezone.utc) - timedelta(minutes=10)

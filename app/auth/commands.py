@@ -1,16 +1,41 @@
-"""`python manage.py purge-tokens` (or `flask purge-tokens`): forget revocations past expiry."""
+"""`python manage.py purge-tokens` (or `flask purge-tokens`): forget sessions and reset tokens
+that can no longer be used."""
+
+from datetime import timedelta
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import or_
 
+from app.auth.models import LoginSession, PasswordResetToken
 from app.database import db
-from app.models import RevokedToken
 from app.timestamps import utcnow
 
 
-def purge_expired_revocations() -> int:
-    """Delete revoked-token entries whose tokens have expired anyway; how many were deleted."""
-    result = db.session.execute(db.delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+def purge_dead_sessions() -> int:
+    """Delete the sessions that ended, expired or sat idle too long; how many were deleted.
+
+    An access token of a deleted session is refused as one of an ended session is.
+    """
+    now = utcnow()
+    idle = timedelta(seconds=current_app.config["REFRESH_TOKEN_IDLE_SECONDS"])
+    result = db.session.execute(
+        db.delete(LoginSession).where(or_(
+            LoginSession.ended_at.is_not(None),
+            LoginSession.expires_at <= now,
+            LoginSession.refreshed_at <= now - idle,
+        ))
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def purge_expired_reset_tokens() -> int:
+    """Delete the password reset tokens past their lifetime (a used one is deleted when used)."""
+    result = db.session.execute(
+        db.delete(PasswordResetToken).where(PasswordResetToken.expires_at <= utcnow())
+    )
     db.session.commit()
     return result.rowcount
 
@@ -18,5 +43,7 @@ def purge_expired_revocations() -> int:
 @click.command("purge-tokens")
 @with_appcontext
 def purge_tokens_command():
-    """Drop revoked-token entries past their expiry (an expired token is refused anyway)."""
-    click.echo(f"Purged {purge_expired_revocations()} expired revoked token(s).")
+    """Drop ended, expired and idle sessions and expired password reset tokens."""
+    sessions, resets = purge_dead_sessions(), purge_expired_reset_tokens()
+    click.echo(f"Purged {sessions} ended or expired session(s) and {resets} expired password "
+               "reset token(s).")

@@ -1,4 +1,4 @@
-"""Throttling of login and registration, per client and per e-mail (Flask-Limiter).
+"""Throttling of the auth endpoints, per client and per e-mail (Flask-Limiter).
 
 The limits come from the config (LOGIN_LIMIT_PER_CLIENT and friends) when a request is checked, so
 they can be set from the environment. The counters live in RATELIMIT_STORAGE_URI: memory:// counts
@@ -11,7 +11,7 @@ nothing a client sends decides how much the limiter stores.
 
 import hashlib
 
-from flask import current_app
+from flask import current_app, g
 from flask_limiter.util import get_remote_address
 
 from app.emails import comparable_email
@@ -22,8 +22,13 @@ from app.parser import read_body
 THROTTLED_MESSAGE = "Too many attempts. Please wait before trying again (see Retry-After)."
 
 
+def _digest_key(email: str) -> str:
+    digest = hashlib.sha256(comparable_email(email).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"email:{digest}"
+
+
 def email_key() -> str:
-    """`email:` and the SHA-256 of the e-mail the request is about, in its canonical form.
+    """`email:` and the SHA-256 of the e-mail the request's body names, in its canonical form.
 
     The form is the one login compares (`comparable_email`), so every spelling of one address
     counts against one limit.
@@ -34,20 +39,26 @@ def email_key() -> str:
         email = None  # the view answers the bad body with its 400
     if not isinstance(email, str):
         return "email:-"
-    digest = hashlib.sha256(comparable_email(email).encode("utf-8", "surrogatepass")).hexdigest()
-    return f"email:{digest}"
+    return _digest_key(email)
+
+
+def caller_email_key() -> str:
+    """The same key for the e-mail of the authenticated caller (`auth_required` runs first)."""
+    return _digest_key(g.user.email)
 
 
 def _configured(key: str):
     return lambda: current_app.config[key]
 
 
-def throttled(per_client: str, per_email: str):
-    """Limit a view per client address and per e-mail, with the limits named by these keys."""
+def throttled(per_client: str, per_email: str | None = None, email=email_key):
+    """Limit a view per client address and, if `per_email` names a limit, per e-mail (the body's,
+    or the caller's with `email=caller_email_key`), with the limits the config keys name."""
 
     def decorator(view):
-        view = limiter.limit(_configured(per_email), key_func=email_key,
-                             scope=per_email.lower(), error_message=THROTTLED_MESSAGE)(view)
+        if per_email:
+            view = limiter.limit(_configured(per_email), key_func=email,
+                                 scope=per_email.lower(), error_message=THROTTLED_MESSAGE)(view)
         return limiter.limit(_configured(per_client), key_func=get_remote_address,
                              scope=per_client.lower(), error_message=THROTTLED_MESSAGE)(view)
 

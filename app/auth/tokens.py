@@ -1,4 +1,5 @@
-"""Access tokens: HS256 JSON Web Tokens carrying the user id as `sub` and a unique `jti`."""
+"""Access tokens: HS256 JSON Web Tokens carrying the user id as `sub`, the login session as `sid`
+and a unique `jti`."""
 
 import functools
 import re
@@ -14,7 +15,7 @@ from app.models import MAX_ID
 from app.timestamps import utcnow
 
 ALGORITHM = "HS256"
-REQUIRED_CLAIMS = ["sub", "iat", "exp", "jti"]
+REQUIRED_CLAIMS = ["sub", "sid", "iat", "exp", "jti"]
 EXPIRED_MESSAGE = "Expired token. Please login to get a new token"
 INVALID_MESSAGE = "Invalid token. Please register or login"
 REVOKED_MESSAGE = "Token revoked. Please login again."
@@ -29,9 +30,11 @@ INVALID_TOKEN_CHALLENGE = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 @dataclass(frozen=True)
 class AccessToken:
-    """What a verified token says: whose it is, its id, and when it expires."""
+    """What a verified token says: whose it is, of which login session, its id, and when it
+    expires."""
 
     user_id: int
+    session_id: int
     jti: str
     expires_at: datetime
 
@@ -41,11 +44,13 @@ def invalid_token(message: str = INVALID_MESSAGE) -> APIError:
     return APIError(401, message, headers=INVALID_TOKEN_CHALLENGE)
 
 
-def generate_token(user_id: int) -> str:
-    """A signed token for this user, valid for TOKEN_LIFETIME_SECONDS, with a unique id."""
+def generate_token(user_id: int, session_id: int) -> str:
+    """A signed token for this user and login session, valid for TOKEN_LIFETIME_SECONDS, with a
+    unique id."""
     now = utcnow()
     payload = {
         "sub": str(user_id),
+        "sid": str(session_id),
         "iat": now,
         "exp": now + timedelta(seconds=current_app.config["TOKEN_LIFETIME_SECONDS"]),
         "jti": uuid.uuid4().hex,
@@ -76,9 +81,17 @@ def _verify(token: str, secret: str) -> AccessToken:
         raise invalid_token(EXPIRED_MESSAGE) from None
     except jwt.InvalidTokenError:
         raise invalid_token() from None
-    subject, jti, expires = payload["sub"], payload["jti"], payload["exp"]
-    if not subject.isascii() or not subject.isdigit() or not 0 < int(subject) <= MAX_ID:
+    subject, session, jti, expires = (payload["sub"], payload["sid"], payload["jti"],
+                                      payload["exp"])
+    if not is_id(subject) or not is_id(session):
         raise invalid_token()
     if not isinstance(jti, str) or not VALID_JTI.fullmatch(jti):
         raise invalid_token()
-    return AccessToken(int(subject), jti, datetime.fromtimestamp(expires, tz=timezone.utc))
+    return AccessToken(int(subject), int(session), jti,
+                       datetime.fromtimestamp(expires, tz=timezone.utc))
+
+
+def is_id(value) -> bool:
+    """Whether a claim is the text of a row id (1 to MAX_ID, ASCII digits only)."""
+    return (isinstance(value, str) and value.isascii() and value.isdigit()
+            and len(value) <= len(str(MAX_ID)) and 0 < int(value) <= MAX_ID)

@@ -1,15 +1,20 @@
-"""Registration, login and logout: /auth/register, /auth/login, /auth/logout."""
+"""Registration and sessions: /auth/register, /auth/login, /auth/refresh, /auth/logout.
+
+The account routes (app/auth/account.py) and the password reset (app/auth/password_reset.py) are
+on this blueprint too.
+"""
 
 from flask import g
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.credentials import authenticate
-from app.auth.schemas import LoginSchema, RegisterSchema, TokenSchema
+from app.auth.schemas import LoginSchema, RefreshSchema, RegisterSchema, TokenSchema
+from app.auth.sessions import end_session, refresh_session, start_session
 from app.auth.throttling import throttled
-from app.auth.tokens import REVOKED_MESSAGE, generate_token, invalid_token
+from app.auth.tokens import REVOKED_MESSAGE, invalid_token
 from app.database import db
 from app.errors import APIError
-from app.models import RevokedToken, User
+from app.models import User
 from app.openapi import Blueprint, ErrorSchema
 from app.schemas import MessageSchema
 
@@ -46,23 +51,36 @@ def register(data: dict):
                               "see Retry-After")
 @throttled(per_client="LOGIN_LIMIT_PER_CLIENT", per_email="LOGIN_LIMIT_PER_EMAIL")
 def login(data: dict):
-    """Exchange an e-mail and password for an access token."""
+    """Exchange an e-mail and password for an access token and a refresh token (a new session)."""
     user = authenticate(data["email"], data["password"])
     if user is None:
         raise APIError(401, "Invalid email or password, Please try again")
-    return {"message": "You logged in successfully.", "access_token": generate_token(user.id)}
+    tokens = start_session(user.id)
+    db.session.commit()
+    return {"message": "You logged in successfully.", **tokens}
+
+
+@blp.post("/auth/refresh")
+@blp.arguments(RefreshSchema, location="json_or_form")
+@blp.response(200, TokenSchema, description="New tokens; the refresh token sent is spent")
+@blp.alt_response(401, schema=ErrorSchema,
+                  description="Not a refresh token this service issued, a session that ended or "
+                              "expired, or a spent refresh token (which ends its session)")
+@blp.alt_response(429, schema=ErrorSchema,
+                  description="Too many refreshes from this client; see Retry-After")
+@throttled(per_client="REFRESH_LIMIT_PER_CLIENT")
+def refresh(data: dict):
+    """Exchange a refresh token for a new access token and a new refresh token."""
+    return {"message": "Tokens refreshed.", **refresh_session(data["refresh_token"])}
 
 
 @blp.post("/auth/logout")
 @blp.auth_required
 @blp.response(200, MessageSchema, description="Logged out")
 def logout():
-    """Revoke the token this request carries, on every server process."""
-    db.session.add(RevokedToken(jti=g.token.jti, expires_at=g.token.expires_at))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # The same token logged out twice at once: the first one won.
-        db.session.rollback()
-        raise invalid_token(REVOKED_MESSAGE) from None
+    """End the session of the token this request carries: its access and refresh tokens stop
+    working, on every server process."""
+    if not end_session(g.token.session_id):
+        raise invalid_token(REVOKED_MESSAGE)  # the same session logged out at the same time
+    db.session.commit()
     return {"message": "You logged out successfully."}

@@ -1,0 +1,77 @@
+"""The caller's account: who they are (GET /auth/me), a new password (PUT /auth/password), and
+deleting the account with everything in it (DELETE /auth/me)."""
+
+from flask import g
+from marshmallow import ValidationError
+
+from app.auth.models import PasswordResetToken
+from app.auth.schemas import MeSchema, PasswordChangeSchema, PasswordSchema, TokenSchema
+from app.auth.sessions import end_all_sessions, start_session
+from app.auth.throttling import caller_email_key, throttled
+from app.auth.tokens import invalid_token
+from app.auth.views import blp
+from app.database import db
+from app.models import User
+from app.openapi import ErrorSchema
+from app.schemas import MessageSchema
+
+NOT_YOUR_PASSWORD = "Wrong password."  # noqa: S105  (a message)
+
+
+def caller_confirmed_by(password: str, field: str) -> User:
+    """The caller, their row locked until the transaction ends, if `password` is theirs; else a
+    400 naming `field`."""
+    user = db.session.get(User, g.user.id, with_for_update=True)
+    if user is None:
+        raise invalid_token()  # deleted since the guard looked
+    if not user.password_is_valid(password):
+        raise ValidationError({field: [NOT_YOUR_PASSWORD]})
+    return user
+
+
+@blp.get("/auth/me")
+@blp.auth_required
+@blp.response(200, MeSchema, description="The caller")
+def me():
+    """Who the caller is: id, e-mail, since when, and how many bucketlists they have."""
+    return g.user
+
+
+@blp.put("/auth/password")
+@blp.auth_required
+@blp.arguments(PasswordChangeSchema, location="json_or_form")
+@blp.response(200, TokenSchema,
+              description="Changed: every session ended, and this answer begins a new one")
+@blp.alt_response(429, schema=ErrorSchema,
+                  description="Too many attempts from this client or for this account; "
+                              "see Retry-After")
+@throttled(per_client="PASSWORD_CHANGE_LIMIT_PER_CLIENT",
+           per_email="PASSWORD_CHANGE_LIMIT_PER_EMAIL", email=caller_email_key)
+def change_password(data: dict):
+    """Change the caller's password; every session and token issued before ends."""
+    user = caller_confirmed_by(data["current_password"], "current_password")
+    user.set_password(data["new_password"])
+    end_all_sessions(user.id)
+    db.session.execute(db.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    tokens = start_session(user.id)
+    db.session.commit()
+    return {"message": "Password changed. Every other session was logged out.", **tokens}
+
+
+@blp.delete("/auth/me")
+@blp.auth_required
+@blp.arguments(PasswordSchema, location="json_or_form")
+@blp.response(200, MessageSchema,
+              description="Deleted, with every bucketlist, goal and session of the account")
+@blp.alt_response(429, schema=ErrorSchema,
+                  description="Too many attempts from this client or for this account; "
+                              "see Retry-After")
+@throttled(per_client="ACCOUNT_DELETE_LIMIT_PER_CLIENT",
+           per_email="ACCOUNT_DELETE_LIMIT_PER_EMAIL", email=caller_email_key)
+def delete_account(data: dict):
+    """Delete the caller's account, bucketlists, goals and sessions, confirmed by the password."""
+    user = caller_confirmed_by(data["password"], "password")
+    # One statement: the database's ON DELETE CASCADE takes the rest in the same transaction.
+    db.session.execute(db.delete(User).where(User.id == user.id))
+    db.session.commit()
+    return {"message": "Your account and everything in it were deleted."}
