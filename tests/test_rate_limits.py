@@ -1,4 +1,4 @@
-"""Login and registration throttling (Flask-Limiter): per client, per e-mail, shared via Redis."""
+"""Throttling of the auth endpoints (Flask-Limiter): per client, per e-mail, shared via Redis."""
 
 import os
 import shutil
@@ -98,6 +98,59 @@ class RateLimitTestCase(BaseTestCase):
         self.assertEqual(len(keys), 4, keys)  # one client, three e-mails
         self.assertLessEqual(max(len(key) for key in keys), 160, keys)  # prefix, digest, scope
         self.assertFalse(any("user" in key or "example" in key for key in keys), keys)
+
+    def test_refresh_is_throttled_per_client(self):
+        self.use_app(**LIMITS, REFRESH_LIMIT_PER_CLIENT="2 per minute")
+        for _ in range(2):
+            res = self.client().post("/auth/refresh", json={"refresh_token": "x"},
+                                     environ_base={"REMOTE_ADDR": "10.7.0.1"})
+            self.assert_error(res, 401)
+        self.assert_throttled(self.client().post("/auth/refresh", json={"refresh_token": "x"},
+                                                 environ_base={"REMOTE_ADDR": "10.7.0.1"}))
+
+    def test_password_change_and_delete_are_throttled_per_account(self):
+        self.use_app(**LIMITS, PASSWORD_CHANGE_LIMIT_PER_EMAIL="2 per minute",
+                     ACCOUNT_DELETE_LIMIT_PER_EMAIL="2 per minute")
+        token = self.login_from("10.8.0.1", password="right password").get_json()["access_token"]
+        for method, path, body in [
+            ("put", "/auth/password", {"current_password": "wrong", "new_password": "long enough"}),
+            ("delete", "/auth/me", {"password": "wrong"}),
+        ]:
+            with self.subTest(path=path):
+                for number in range(2):
+                    res = getattr(self.client(), method)(
+                        path, json=body, headers=self.auth_header(token),
+                        environ_base={"REMOTE_ADDR": f"10.8.1.{number}"})
+                    self.assert_error(res, 400)
+                # The account's limit holds from any other client address.
+                self.assert_throttled(getattr(self.client(), method)(
+                    path, json=body, headers=self.auth_header(token),
+                    environ_base={"REMOTE_ADDR": "10.8.2.1"}))
+
+    def test_password_reset_is_throttled_per_email_and_per_client(self):
+        self.use_app(**LIMITS, PASSWORD_RESET_LIMIT_PER_EMAIL="2 per minute",
+                     PASSWORD_RESET_LIMIT_PER_CLIENT="3 per minute",
+                     PASSWORD_RESET_CONFIRM_LIMIT_PER_CLIENT="2 per minute")
+
+        def ask(address, email="nobody@example.com"):
+            return self.client().post("/auth/password-reset", json={"email": email},
+                                      environ_base={"REMOTE_ADDR": address})
+
+        for number in range(2):
+            self.assertEqual(ask(f"10.9.0.{number}").status_code, 202)
+        self.assert_throttled(ask("10.9.0.9", "NOBODY@example.com"))
+        for number in range(3):
+            self.assertEqual(ask("10.9.1.1", f"n{number}@example.com").status_code, 202)
+        self.assert_throttled(ask("10.9.1.1", "fresh@example.com"))
+
+        def confirm():
+            return self.client().post("/auth/password-reset/confirm",
+                                      json={"token": "guess", "password": "long enough"},
+                                      environ_base={"REMOTE_ADDR": "10.9.2.1"})
+
+        for _ in range(2):
+            self.assert_error(confirm(), 400)
+        self.assert_throttled(confirm())
 
     def test_other_routes_are_not_throttled(self):
         for _ in range(20):
