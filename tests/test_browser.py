@@ -22,9 +22,9 @@ USER = {"email": "browser@example.com", "password": "browser password"}
 TIMEOUT_MS = 15_000
 
 
-def register(base):
+def register(base, user=USER):
     request = urllib.request.Request(
-        base + "/auth/register", data=json.dumps(USER).encode(),
+        base + "/auth/register", data=json.dumps(user).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:

@@ -49,7 +49,7 @@ def _input_kind(name: str, field) -> str:
     """The HTML input type for a body field."""
     if isinstance(field, fields.Boolean):
         return "checkbox"
-    return "password" if name == "password" else "text"
+    return "password" if name.endswith("password") else "text"
 
 
 def _forms(path: str) -> list[dict]:

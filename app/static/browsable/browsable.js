@@ -1,11 +1,16 @@
-// The browsable API's behaviour: log in once per tab, then send every request with the token.
+// The browsable API's behaviour: log in once per tab, then send every request with the token,
+// renewing it with the refresh token before it expires (and once more if a request finds it
+// expired), so that a session on the page lasts as long as its refresh token.
 // Everything from the data is put on the page as text (textContent), never as HTML.
 "use strict";
 
 (function () {
   const TOKEN_KEY = "bucketlist-api-token";
+  const REFRESH_KEY = "bucketlist-api-refresh-token";
+  const EXPIRES_KEY = "bucketlist-api-token-expires";
   const EMAIL_KEY = "bucketlist-api-email";
   const page = JSON.parse(document.getElementById("page-data").textContent);
+  const session = document.getElementById("session").dataset;
   // The page calls the URL the browser shows, as the browser encoded it: a path rebuilt from the
   // server's decoded one (`/%5Cevil.example/x` is `/\evil.example/x`) could name another host.
   const requestUrl = location.pathname + location.search;
@@ -19,6 +24,63 @@
 
   function token() {
     return sessionStorage.getItem(TOKEN_KEY);
+  }
+
+  // Keep a session's tokens (from a login, a refresh or a password change) for this tab.
+  let renewTimer = null;
+  function keepTokens(tokens) {
+    sessionStorage.setItem(TOKEN_KEY, tokens.access_token);
+    sessionStorage.setItem(REFRESH_KEY, tokens.refresh_token);
+    sessionStorage.setItem(EXPIRES_KEY, String(Date.now() + tokens.expires_in * 1000));
+    scheduleRenewal();
+  }
+
+  // Renew when three quarters of the access token's remaining life have passed (at most a
+  // minute before it expires).
+  function scheduleRenewal() {
+    clearTimeout(renewTimer);
+    const left = Number(sessionStorage.getItem(EXPIRES_KEY)) - Date.now();
+    if (left > 0) renewTimer = setTimeout(renew, left - Math.min(60000, left / 4));
+  }
+
+  function forgetTokens() {
+    clearTimeout(renewTimer);
+    [TOKEN_KEY, REFRESH_KEY, EXPIRES_KEY, EMAIL_KEY].forEach(function (key) {
+      sessionStorage.removeItem(key);
+    });
+  }
+
+  // One renewal at a time: a refresh token works once, and a second use would end the session.
+  let renewing = null;
+  function renew() {
+    if (renewing) return renewing;
+    const refreshToken = sessionStorage.getItem(REFRESH_KEY);
+    if (!refreshToken) return Promise.resolve(false);
+    renewing = fetch(session.refreshUrl, {
+      method: "POST",
+      headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token: refreshToken }),
+    }).then(async function (response) {
+      if (response.ok) {
+        keepTokens(await response.json());
+        return true;
+      }
+      if (response.status === 401) {  // the session ended: logged out, password changed, ...
+        forgetTokens();
+        showSession();
+      }
+      return false;
+    }).catch(function () {
+      return false;
+    }).finally(function () {
+      renewing = null;
+    });
+    return renewing;
+  }
+
+  function expired() {
+    const expires = Number(sessionStorage.getItem(EXPIRES_KEY));
+    return Boolean(expires) && Date.now() >= expires;
   }
 
   function element(tag, className, text) {
@@ -102,7 +164,7 @@
   // a change someone else made since is a 412 here rather than silently overwritten.
   let pageEtag = null;
 
-  async function send(method, url, contentType, payload) {
+  async function call(method, url, contentType, payload) {
     if (ownUrl(url) === null) throw new Error("Refusing to call another origin: " + url);
     const headers = { Accept: "application/json" };
     if (token()) headers.Authorization = "Bearer " + token();
@@ -115,11 +177,22 @@
         ? JSON.stringify(payload)
         : new URLSearchParams(payload).toString();
     }
-    const response = await fetch(url, { method: method, headers: headers, body: body });
+    return fetch(url, { method: method, headers: headers, body: body });
+  }
+
+  async function send(method, url, contentType, payload) {
+    if (token() && expired()) await renew();
+    let response = await call(method, url, contentType, payload);
+    if (response.status === 401 && sessionStorage.getItem(REFRESH_KEY) && await renew()) {
+      response = await call(method, url, contentType, payload);  // once, with the new token
+    }
     if (url === requestUrl && response.ok) pageEtag = response.headers.get("ETag");
     const text = await response.text();
     let data;
     try { data = text ? JSON.parse(text) : null; } catch (error) { data = text; }
+    if (response.ok && data && data.access_token && data.refresh_token) {
+      keepTokens(data);  // a password change starts a new session
+    }
     const pairs = [];
     response.headers.forEach(function (value, name) { pairs.push([name, value]); });
     showResponse(method, url, response.status, response.statusText, pairs, data);
@@ -135,27 +208,35 @@
     user.textContent = loggedIn ? "Logged in as " + (sessionStorage.getItem(EMAIL_KEY) || "") : "";
   }
 
+  // Who is logged in, as the server says (GET /auth/me), shown in the header.
+  async function whoAmI() {
+    if (!token()) return;
+    if (expired()) await renew();
+    const response = await fetch(session.meUrl, {
+      headers: { Accept: "application/json", Authorization: "Bearer " + token() },
+    });
+    if (response.ok) sessionStorage.setItem(EMAIL_KEY, (await response.json()).email);
+    showSession();
+  }
+
   document.getElementById("login-form").addEventListener("submit", async function (event) {
     event.preventDefault();
     const form = event.target;
     const credentials = { email: form.email.value, password: form.password.value };
     const result = await send("POST", form.getAttribute("action"), "application/json", credentials);
     if (result.status === 200 && result.body && result.body.access_token) {
-      sessionStorage.setItem(TOKEN_KEY, result.body.access_token);
-      sessionStorage.setItem(EMAIL_KEY, credentials.email);
       form.reset();
-      showSession();
+      await whoAmI();
       await send("GET", requestUrl);
     }
   });
 
   document.getElementById("logout").addEventListener("click", async function (event) {
-    // Revoke the token on the server, then forget it here whatever the answer was.
+    // End the session on the server, then forget its tokens here whatever the answer was.
     try {
       await send("POST", event.currentTarget.dataset.action);
     } finally {
-      sessionStorage.removeItem(TOKEN_KEY);
-      sessionStorage.removeItem(EMAIL_KEY);
+      forgetTokens();
     }
     showSession();
     await send("GET", requestUrl);
@@ -183,11 +264,23 @@
           payload[input.dataset.field] = input.value;  // PATCH sends only what was filled in
         }
       });
-      send(method, requestUrl, contentType, payload);
+      send(method, requestUrl, contentType, payload).then(function (result) {
+        const deleted = method === "DELETE" && requestUrl === session.meUrl;
+        if (deleted && result.status === 200) { forgetTokens(); showSession(); }
+      });
     });
   });
 
+  // A reset link (…/confirm?token=…) fills the form's token in.
+  const mailedToken = new URLSearchParams(location.search).get("token");
+  const tokenInput = document.querySelector(".method-form input[data-field=token]");
+  if (mailedToken && tokenInput) tokenInput.value = mailedToken;
+
   showSession();
+  if (token()) {
+    scheduleRenewal();
+    whoAmI();
+  }
   if (token() && page.method === "GET") {
     send("GET", requestUrl);
   } else {

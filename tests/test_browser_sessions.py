@@ -1,0 +1,183 @@
+"""Sessions on the browsable page, in a real headless Chromium (Playwright): the access token is
+renewed before it expires, a password change logs the other sessions out, and the account forms
+(change password, delete account, forgot password with its mailed link) work.
+
+Needs Debian's Chromium, as tests/test_browser.py; skipped without it.
+"""
+
+import os
+import time
+import unittest
+
+from tests.live_server import live_api
+from tests.mail import SMTPServer, delivered, reset_token
+from tests.test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    TIMEOUT_MS,
+    USER,
+    api_status,
+    register,
+)
+
+ACCESS_TOKEN_SECONDS = 3
+NEW_PASSWORD = "a brand new password"
+
+
+@unittest.skipUnless(os.path.exists(CHROMIUM),
+                     f"Chromium not found at {CHROMIUM}: install Debian's chromium "
+                     "(apt-get install chromium) to run the headless browser tests")
+class SessionBrowserTestCase(unittest.TestCase):
+    """The page keeps a session alive with its refresh token; account forms do what they say."""
+
+    @classmethod
+    def setUpClass(cls):
+        from playwright.sync_api import expect, sync_playwright
+
+        expect.set_options(timeout=TIMEOUT_MS)
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        cls.smtp = SMTPServer()
+        cls.smtp.start()
+        env = {"TOKEN_LIFETIME_SECONDS": str(ACCESS_TOKEN_SECONDS),
+               "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(cls.smtp.port)}
+        cls._server = live_api(extra_env=env)
+        cls.base = cls._server.__enter__()
+        cls._playwright = sync_playwright().start()
+        cls.browser = cls._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls._playwright.stop()
+        cls._server.__exit__(None, None, None)
+        cls.smtp.stop()
+
+    def setUp(self):
+        self.errors = []
+        self.contexts = []
+        self.user = {"email": f"{self._testMethodName[:40]}@example.com",
+                     "password": USER["password"]}
+        register(self.base, self.user)
+
+    def tearDown(self):
+        for context in self.contexts:
+            context.close()
+        self.assertEqual(self.errors, [])
+
+    def new_page(self):
+        context = self.browser.new_context()
+        context.set_default_timeout(TIMEOUT_MS)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        return page
+
+    def log_in(self, page, path="/bucketlists/", password=None):
+        from playwright.sync_api import expect
+
+        page.goto(self.base + path)
+        page.fill("#login-form input[name=email]", self.user["email"])
+        page.fill("#login-form input[name=password]", password or self.user["password"])
+        page.click("#login-form button")
+        expect(page.locator("#session-user")).to_have_text(f"Logged in as {self.user['email']}")
+
+    @staticmethod
+    def expect_response(page, status_text, body_text=None):
+        from playwright.sync_api import expect
+
+        expect(page.locator("#response-head b")).to_have_text(f"HTTP {status_text}")
+        if body_text is not None:
+            expect(page.locator("#response-body")).to_contain_text(body_text)
+
+    @staticmethod
+    def tab_token(page):
+        return page.evaluate("sessionStorage.getItem('bucketlist-api-token')")
+
+    def test_the_page_renews_its_token_and_a_password_change_logs_other_sessions_out(self):
+        from playwright.sync_api import expect
+
+        page = self.new_page()
+        self.log_in(page)
+        self.expect_response(page, "200 OK", "[]")
+        first_token = self.tab_token(page)
+
+        time.sleep(ACCESS_TOKEN_SECONDS * 2 + 0.5)  # two lifetimes of the access token
+        self.assertEqual(api_status(self.base, first_token), 401)  # it expired...
+        page.click("#get-form button")
+        self.expect_response(page, "200 OK", "[]")  # ...and the page did not need the password
+        self.assertNotEqual(self.tab_token(page), first_token)
+        self.assertEqual(api_status(self.base, self.tab_token(page)), 200)
+        page.screenshot(path=os.path.join(SCREENSHOTS, "session-1-renewed.png"), full_page=True)
+
+        other = self.new_page()  # a second browser: another session of the same user
+        self.log_in(other)
+        self.expect_response(other, "200 OK")
+
+        page.click("nav >> text=change password")
+        page.wait_for_url(self.base + "/auth/password")
+        form = ".method-form[data-method=PUT]"
+        self.assertEqual(page.get_attribute(f"{form} input[data-field=current_password]",
+                                            "type"), "password")
+        page.fill(f"{form} input[data-field=current_password]", self.user["password"])
+        page.fill(f"{form} input[data-field=new_password]", NEW_PASSWORD)
+        page.click(f"{form} button")
+        self.expect_response(page, "200 OK", "Password changed.")
+
+        other.click("#get-form button")
+        self.expect_response(other, "401 UNAUTHORIZED", "Token revoked")
+        expect(other.locator("#login-form")).to_be_visible()
+        other.screenshot(path=os.path.join(SCREENSHOTS, "session-2-other-logged-out.png"),
+                         full_page=True)
+
+        page.goto(self.base + "/bucketlists/")  # this session goes on, past another lifetime
+        self.expect_response(page, "200 OK", "[]")
+        time.sleep(ACCESS_TOKEN_SECONDS + 0.5)
+        page.click("#get-form button")
+        self.expect_response(page, "200 OK", "[]")
+        expect(page.locator("#session-user")).to_have_text(f"Logged in as {self.user['email']}")
+
+    def test_account_page_shows_who_and_deletes_the_account(self):
+        from playwright.sync_api import expect
+
+        page = self.new_page()
+        self.log_in(page)
+        page.click("nav >> text=account")
+        page.wait_for_url(self.base + "/auth/me")
+        self.expect_response(page, "200 OK", self.user["email"])
+        expect(page.locator("#response-body")).to_contain_text("bucketlists_count")
+        page.fill(".method-form[data-method=DELETE] input[data-field=password]",
+                  self.user["password"])
+        page.click(".method-form[data-method=DELETE] button")
+        self.expect_response(page, "200 OK", "were deleted")
+        expect(page.locator("#login-form")).to_be_visible()
+        self.assertIsNone(self.tab_token(page))
+
+    def test_forgot_password_mails_a_link_whose_form_resets_it(self):
+        from playwright.sync_api import expect
+
+        self.smtp.inbox.clear()
+        page = self.new_page()
+        page.goto(self.base + "/bucketlists/")
+        page.click("nav >> text=forgot password")
+        page.wait_for_url(self.base + "/auth/password-reset")
+        page.fill(".method-form[data-method=POST] input[data-field=email]", self.user["email"])
+        page.click(".method-form[data-method=POST] button")
+        self.expect_response(page, "202 ACCEPTED", "is on its way")
+
+        [message] = delivered(self.smtp.inbox, timeout=10)  # sent by the server's own outbox
+        token = reset_token(message)
+        link = f"{self.base}/auth/password-reset/confirm?token={token}"
+        self.assertIn(link, message.get_content())
+
+        page.goto(link)
+        form = ".method-form[data-method=POST]"
+        expect(page.locator(f"{form} input[data-field=token]")).to_have_value(token)
+        page.fill(f"{form} input[data-field=password]", NEW_PASSWORD)
+        page.click(f"{form} button")
+        self.expect_response(page, "200 OK", "Your password was reset.")
+        self.log_in(page, password=NEW_PASSWORD)
+
+
+if __name__ == "__main__":
+    unittest.main()
