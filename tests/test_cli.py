@@ -105,6 +105,19 @@ class ServeTestCase(unittest.TestCase):
         self.assertEqual(request(path, {"name": "Renamed"}, token, "PUT")[1]["name"], "Renamed")
         self.assertEqual(request(path, token=token, method="DELETE")[0], 200)
         self.assertEqual(request(path, token=token)[0], 404)
+        # The session and the account: refresh, who am I, change the password, delete it all.
+        status, renewed = request(base + "/auth/refresh", {"refresh_token": body["refresh_token"]})
+        self.assertEqual(status, 200)
+        token = renewed["access_token"]
+        self.assertEqual(request(base + "/auth/me", token=token)[1]["email"], user["email"])
+        change = {"current_password": user["password"], "new_password": "new live password"}
+        status, changed = request(base + "/auth/password", change, token, "PUT")
+        self.assertEqual(status, 200)
+        self.assertEqual(request(base + "/auth/me", token=token)[0], 401)
+        status, _ = request(base + "/auth/me", {"password": "new live password"},
+                            changed["access_token"], "DELETE")
+        self.assertEqual(status, 200)
+        self.assertEqual(request(base + "/auth/login", user)[0], 401)
 
     def test_gunicorn_serves_production(self):
         with live_api() as base:

@@ -20,7 +20,7 @@ from sqlalchemy import update
 from app.auth.models import LoginSession
 from app.auth.tokens import generate_token, invalid_token, is_id
 from app.database import db
-from app.timestamps import utcnow
+from app.timestamps import as_utc, utcnow
 
 INVALID_REFRESH_MESSAGE = "Invalid refresh token. Please login."
 ENDED_MESSAGE = "Session ended. Please login again."
@@ -113,7 +113,7 @@ def refresh_session(refresh_token: str) -> dict:
         raise invalid_token(INVALID_REFRESH_MESSAGE)
     now = utcnow()
     idle = timedelta(seconds=current_app.config["REFRESH_TOKEN_IDLE_SECONDS"])
-    if now >= session.expires_at or now >= session.refreshed_at + idle:
+    if now >= as_utc(session.expires_at) or now >= as_utc(session.refreshed_at) + idle:
         end_session(session_id)
         db.session.commit()
         raise invalid_token(ENDED_MESSAGE)
