@@ -1,10 +1,10 @@
 """The speed floor: GET /bucketlists/<id> as a bare WSGI function with raw psycopg2.
 
 It does the same work as the project's view — verify the HS256 token (algorithm pinned, claims
-required), check the user and the revocation list, the caller's bucketlist with its goals and
-their counts, JSON, and the strong ETag of that JSON (sha1 of it with sorted keys, as the
-project's) — in the least way: one SQL round trip, orjson, no framework, no ORM, no validation
-layer.
+required), check the user and that the token's login session lives, the caller's bucketlist with
+its goals and their counts, JSON, and the strong ETag of that JSON (sha1 of it with sorted keys,
+as the project's) — in the least way: one SQL round trip, orjson, no framework, no ORM, no
+validation layer.
 Serve it with the same gunicorn settings: `gunicorn bench.floor_app:app`.
 """
 
@@ -23,12 +23,14 @@ DSN = os.environ["BENCH_DSN"]
 PATH = re.compile(r"^/bucketlists/(\d+)$")
 _local = threading.local()
 
-# Everything the view needs, in one round trip: the user, whether this token was revoked, the
-# caller's bucketlist and its goals (a bucketlist without goals is one row of NULL goal columns).
+# Everything the view needs, in one round trip: the user, whether the token's session has ended,
+# the caller's bucketlist and its goals (a bucketlist without goals is one row of NULL goal
+# columns).
 DETAIL_SQL = (
-    "SELECT u.id, r.jti, b.id, b.name, b.date_created, b.date_modified, b.created_by, "
-    "i.id, i.name, i.done, i.date_created, i.date_modified, i.date_done "
-    "FROM users u LEFT JOIN revoked_tokens r ON r.jti = %(jti)s "
+    "SELECT u.id, s.ended_at IS NOT NULL OR s.id IS NULL, b.id, b.name, b.date_created, "
+    "b.date_modified, b.created_by, i.id, i.name, i.done, i.date_created, i.date_modified, "
+    "i.date_done "
+    "FROM users u LEFT JOIN login_sessions s ON s.id = %(session_id)s AND s.user_id = u.id "
     "LEFT JOIN bucketlists b ON b.id = %(bucketlist_id)s AND b.created_by = u.id "
     "LEFT JOIN items i ON i.bucketlist_id = b.id "
     "WHERE u.id = %(user_id)s ORDER BY i.id LIMIT 1001")
@@ -64,15 +66,15 @@ def app(environ, start_response):
     scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
     try:
         claims = jwt.decode(token, SECRET, algorithms=["HS256"],
-                            options={"require": ["sub", "iat", "exp", "jti"]})
-        user_id = int(claims["sub"])
+                            options={"require": ["sub", "sid", "iat", "exp", "jti"]})
+        user_id, session_id = int(claims["sub"]), int(claims["sid"])
     except (jwt.InvalidTokenError, ValueError):
         return _answer(start_response, "401 UNAUTHORIZED", {"message": "Invalid token."})
     cursor = _cursor()
-    cursor.execute(DETAIL_SQL, {"jti": claims["jti"], "user_id": user_id,
+    cursor.execute(DETAIL_SQL, {"session_id": session_id, "user_id": user_id,
                                 "bucketlist_id": int(match[1])})
     rows = cursor.fetchall()
-    if scheme.lower() != "bearer" or not rows or rows[0][1] is not None:
+    if scheme.lower() != "bearer" or not rows or rows[0][1]:
         return _answer(start_response, "401 UNAUTHORIZED", {"message": "Invalid token."})
     row = rows[0]
     if row[2] is None:
