@@ -61,11 +61,16 @@ def api_status(base, token) -> int:
         return error.code
 
 
-@unittest.skipUnless(os.path.exists(CHROMIUM),
-                     f"Chromium not found at {CHROMIUM}: install Debian's chromium "
-                     "(apt-get install chromium) to run the headless browser tests")
-class BrowserTestCase(unittest.TestCase):
-    """Log in, create, rename and delete through the pages; use /docs with the network cut off."""
+NEEDS_CHROMIUM = unittest.skipUnless(
+    os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}: install Debian's chromium "
+                              "(apt-get install chromium) to run the headless browser tests")
+
+
+class LiveBrowserTestCase(unittest.TestCase):
+    """A live server (with `server_env` added to its environment) and a headless Chromium, for
+    the whole class: `cls.base` is the server's URL, `cls.browser` the browser."""
+
+    server_env: dict = {}
 
     @classmethod
     def setUpClass(cls):
@@ -73,9 +78,8 @@ class BrowserTestCase(unittest.TestCase):
 
         expect.set_options(timeout=TIMEOUT_MS)
         os.makedirs(SCREENSHOTS, exist_ok=True)
-        cls._server = live_api()
+        cls._server = live_api(extra_env=cls.server_env)
         cls.base = cls._server.__enter__()
-        register(cls.base)
         cls._playwright = sync_playwright().start()
         cls.browser = cls._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
@@ -84,6 +88,16 @@ class BrowserTestCase(unittest.TestCase):
         cls.browser.close()
         cls._playwright.stop()
         cls._server.__exit__(None, None, None)
+
+
+@NEEDS_CHROMIUM
+class BrowserTestCase(LiveBrowserTestCase):
+    """Log in, create, rename and delete through the pages; use /docs with the network cut off."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        register(cls.base)
 
     def setUp(self):
         self.context = self.browser.new_context()

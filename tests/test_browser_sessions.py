@@ -9,14 +9,13 @@ import os
 import time
 import unittest
 
-from tests.live_server import live_api
 from tests.mail import SMTPServer, delivered, reset_token
 from tests.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
+    NEEDS_CHROMIUM,
     SCREENSHOTS,
     TIMEOUT_MS,
     USER,
+    LiveBrowserTestCase,
     api_status,
     register,
 )
@@ -25,32 +24,21 @@ ACCESS_TOKEN_SECONDS = 3
 NEW_PASSWORD = "a brand new password"
 
 
-@unittest.skipUnless(os.path.exists(CHROMIUM),
-                     f"Chromium not found at {CHROMIUM}: install Debian's chromium "
-                     "(apt-get install chromium) to run the headless browser tests")
-class SessionBrowserTestCase(unittest.TestCase):
+@NEEDS_CHROMIUM
+class SessionBrowserTestCase(LiveBrowserTestCase):
     """The page keeps a session alive with its refresh token; account forms do what they say."""
 
     @classmethod
     def setUpClass(cls):
-        from playwright.sync_api import expect, sync_playwright
-
-        expect.set_options(timeout=TIMEOUT_MS)
-        os.makedirs(SCREENSHOTS, exist_ok=True)
         cls.smtp = SMTPServer()
         cls.smtp.start()
-        env = {"TOKEN_LIFETIME_SECONDS": str(ACCESS_TOKEN_SECONDS),
-               "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(cls.smtp.port)}
-        cls._server = live_api(extra_env=env)
-        cls.base = cls._server.__enter__()
-        cls._playwright = sync_playwright().start()
-        cls.browser = cls._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        cls.server_env = {"TOKEN_LIFETIME_SECONDS": str(ACCESS_TOKEN_SECONDS),
+                          "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(cls.smtp.port)}
+        super().setUpClass()
 
     @classmethod
     def tearDownClass(cls):
-        cls.browser.close()
-        cls._playwright.stop()
-        cls._server.__exit__(None, None, None)
+        super().tearDownClass()
         cls.smtp.stop()
 
     def setUp(self):
