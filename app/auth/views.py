@@ -78,8 +78,10 @@ def refresh(data: dict):
 @blp.auth_required
 @blp.response(200, MessageSchema, description="Logged out")
 def logout():
-    """End the session of the token this request carries: its access and refresh tokens stop
-    working, on every server process."""
+    """End the session of this request's token: its access and refresh tokens stop working.
+
+    Every server process refuses them from then on.
+    """
     if not end_session(g.token.session_id):
         raise invalid_token(REVOKED_MESSAGE)  # the same session logged out at the same time
     db.session.commit()
