@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Text,
     func,
     text,
 )
@@ -201,3 +202,25 @@ class Item(Timestamped, db.Model):
 
     def __repr__(self) -> str:
         return f"<Item {self.id} {self.name!r}>"
+
+
+class IdempotencyKey(db.Model):
+    """The first answer to a creating POST sent with an `Idempotency-Key`, per caller and key, kept
+    until `expires_at` so that a retry gets it again (see app/idempotency.py)."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # SHA-256 of the request (method, path and body): the same key with another request is a 422.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    def __repr__(self) -> str:
+        return f"<IdempotencyKey {self.key!r} of user {self.user_id}>"

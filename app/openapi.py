@@ -22,6 +22,8 @@ from werkzeug.routing import IntegerConverter
 
 from app.auth.guard import authenticate_request
 from app.errors import APIError, NotModifiedError
+from app.idempotency import HEADER as IDEMPOTENCY_HEADER
+from app.idempotency import MAX_KEY_LENGTH, REPLAYED_HEADER, idempotent
 from app.models import MAX_ID
 from app.parser import Parser
 
@@ -170,6 +172,24 @@ class Blueprint(flask_smorest.Blueprint):
         responses = doc.setdefault("response", {}).setdefault("responses", {})
         responses.setdefault(401, []).append(_error("Missing, invalid or expired bearer token"))
         return authenticated_view
+
+    def idempotent(self, view):
+        """Honour `Idempotency-Key` on a creating view (app/idempotency.py), and say so."""
+        wrapped = idempotent(view)
+        doc = wrapped._apidoc = copy.deepcopy(getattr(view, "_apidoc", {}))
+        doc.setdefault("manual_doc", {}).setdefault("parameters", []).append({
+            "in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+            "description": "Any text you choose per create: a retry with the same key and body "
+                           "gets the first answer again (with `" + REPLAYED_HEADER + ": true`) "
+                           "and creates nothing; kept IDEMPOTENCY_KEY_LIFETIME_SECONDS (24 h)",
+        })
+        responses = doc.setdefault("response", {}).setdefault("responses", {})
+        responses.setdefault(409, []).append(
+            _error("A request with this Idempotency-Key is still being processed"))
+        responses.setdefault(422, []).append(
+            _error("This Idempotency-Key was used with a different request"))
+        return wrapped
 
     def _check_precondition(self) -> None:
         """A write without If-Match is a 428 only when REQUIRE_IF_MATCH is on."""

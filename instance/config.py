@@ -184,6 +184,16 @@ class Config:
         return _int_from_env("MAIL_TIMEOUT_SECONDS", 10, minimum=1)
 
     @property
+    def IDEMPOTENCY_KEY_LIFETIME_SECONDS(self) -> int:
+        """How long the answer to a create sent with an Idempotency-Key is kept (24 h)."""
+        return _int_from_env("IDEMPOTENCY_KEY_LIFETIME_SECONDS", 24 * 3600, minimum=1)
+
+    @property
+    def IDEMPOTENCY_KEYS_PER_USER(self) -> int:
+        """How many Idempotency-Keys are kept per user; beyond, the oldest are forgotten."""
+        return _int_from_env("IDEMPOTENCY_KEYS_PER_USER", 1000, minimum=1)
+
+    @property
     def REQUIRE_IF_MATCH(self) -> bool:
         """Whether PUT, PATCH and DELETE must carry If-Match (428 without); off, they may."""
         return _bool_from_env("REQUIRE_IF_MATCH", False)

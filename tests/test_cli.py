@@ -45,7 +45,7 @@ class ManageDbTestCase(unittest.TestCase):
             self.assertEqual(upgrade.returncode, 0, upgrade.stderr)
             self.assertEqual(self.tables(url), {"alembic_version", "users", "bucketlists",
                                                 "items", "login_sessions",
-                                                "password_reset_tokens"})
+                                                "password_reset_tokens", "idempotency_keys"})
 
             check = run(sys.executable, "manage.py", "db", "check", **env)
             self.assertEqual(check.returncode, 0, check.stderr)

@@ -39,7 +39,7 @@ class MigrationTestCase(unittest.TestCase):
         self.assertEqual(
             set(inspector.get_table_names()),
             {"alembic_version", "users", "bucketlists", "items", "login_sessions",
-             "password_reset_tokens"},
+             "password_reset_tokens", "idempotency_keys"},
         )
         indexes = {index["name"]: index for index in inspector.get_indexes("bucketlists")}
         self.assertEqual(indexes["ix_bucketlists_created_by_id"]["column_names"],

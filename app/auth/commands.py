@@ -1,5 +1,5 @@
-"""`python manage.py purge-tokens` (or `flask purge-tokens`): forget sessions and reset tokens
-that can no longer be used."""
+"""`python manage.py purge-tokens` (or `flask purge-tokens`): forget sessions, reset tokens and
+idempotency keys that can no longer be used."""
 
 from datetime import timedelta
 
@@ -10,6 +10,7 @@ from sqlalchemy import or_
 
 from app.auth.models import LoginSession, PasswordResetToken
 from app.database import db
+from app.models import IdempotencyKey
 from app.timestamps import utcnow
 
 
@@ -40,10 +41,21 @@ def purge_expired_reset_tokens() -> int:
     return result.rowcount
 
 
+def purge_expired_idempotency_keys() -> int:
+    """Delete the stored answers of Idempotency-Keys past their lifetime."""
+    result = db.session.execute(
+        db.delete(IdempotencyKey).where(IdempotencyKey.expires_at <= utcnow())
+    )
+    db.session.commit()
+    return result.rowcount
+
+
 @click.command("purge-tokens")
 @with_appcontext
 def purge_tokens_command():
-    """Drop ended, expired and idle sessions and expired password reset tokens."""
+    """Drop ended, expired and idle sessions, expired password reset tokens and expired
+    idempotency keys."""
     sessions, resets = purge_dead_sessions(), purge_expired_reset_tokens()
-    click.echo(f"Purged {sessions} ended or expired session(s) and {resets} expired password "
-               "reset token(s).")
+    keys = purge_expired_idempotency_keys()
+    click.echo(f"Purged {sessions} ended or expired session(s), {resets} expired password "
+               f"reset token(s) and {keys} expired idempotency key(s).")

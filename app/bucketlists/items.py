@@ -2,6 +2,7 @@
 
 from flask import current_app, url_for
 
+from app import idempotency
 from app.bucketlists.pagination import PAGING_HEADERS, paginate, paging_headers
 from app.bucketlists.queries import own_bucketlist, own_item
 from app.bucketlists.schemas import (
@@ -37,6 +38,7 @@ def list_items(args: dict, bucketlist: Bucketlist):
 
 @blp.post(ITEMS, strict_slashes=False)
 @blp.auth_required
+@blp.idempotent
 @own_bucketlist
 @blp.arguments(ItemInputSchema, location="json_or_form")
 @blp.response(201, ItemSchema)
@@ -46,7 +48,7 @@ def create_item(data: dict, bucketlist: Bucketlist):
     """Add a goal to one of the caller's bucketlists."""
     limit = current_app.config["MAX_ITEMS_PER_BUCKETLIST"]
     item = bucketlist.add_item(data["name"], data["done"], limit=limit)
-    db.session.commit()
+    idempotency.commit()
     location = url_for(".get_item", bucketlist_id=bucketlist.id, item_id=item.id)
     return item, {"Location": location}
 

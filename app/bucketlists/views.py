@@ -2,6 +2,7 @@
 
 from flask import current_app, g, request, url_for
 
+from app import idempotency
 from app.bucketlists.pagination import PAGING_HEADERS, ListQuerySchema, paginate, paging_headers
 from app.bucketlists.queries import (
     WITH_COUNTS,
@@ -40,6 +41,7 @@ def check_etag(bucketlist: Bucketlist) -> None:
 
 @blp.post("/bucketlists/", strict_slashes=False)
 @blp.auth_required
+@blp.idempotent
 @blp.arguments(BucketlistInputSchema, location="json_or_form")
 @blp.response(201, BucketlistSchema)
 @blp.alt_response(409, schema=ErrorSchema,
@@ -48,7 +50,7 @@ def create_bucketlist(data: dict):
     """Create a bucketlist owned by the caller."""
     limit = current_app.config["MAX_BUCKETLISTS_PER_USER"]
     bucketlist = Bucketlist.add_for(g.user.id, data["name"], limit=limit)
-    db.session.commit()
+    idempotency.commit()
     return bucketlist, {"Location": url_for(".get_bucketlist", bucketlist_id=bucketlist.id)}
 
 

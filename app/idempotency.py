@@ -1,0 +1,136 @@
+"""`Idempotency-Key` on the POSTs that create something (draft-ietf-httpapi-idempotency-key-header).
+
+A client that sends `Idempotency-Key: <any text up to 255 characters>` with a create may send the
+same request again (after a lost connection, a timeout, a 5xx) and get the first answer back,
+stored, with `Idempotent-Replayed: true`, while nothing more is created. Keys belong to the caller
+(another user's identical key is unrelated) and are kept IDEMPOTENCY_KEY_LIFETIME_SECONDS (24 h),
+the newest IDEMPOTENCY_KEYS_PER_USER of them per user at most.
+
+The created row and the stored answer are committed in one transaction, so a process killed in
+between leaves neither, and a retry simply runs again. While it runs, the request holds a
+PostgreSQL advisory lock on (caller, key): a retry arriving meanwhile is a 409, not a second create.
+"""
+
+import functools
+import hashlib
+import json
+from datetime import timedelta
+
+from flask import Response, current_app, g, request
+from sqlalchemy import func
+
+from app.database import db
+from app.errors import APIError
+from app.models import IdempotencyKey
+from app.parser import read_body
+from app.timestamps import as_utc, utcnow
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+REPLAYED_HEADER = "Idempotent-Replayed"
+BAD_KEY_MESSAGE = f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters."
+IN_PROGRESS_MESSAGE = (
+    f"A request with this {HEADER} is still being processed; retry once it has finished."
+)
+REUSED_MESSAGE = f"This {HEADER} was already used with a different request."
+
+
+def commit() -> None:
+    """End a creating view's writes: commit them, unless the request carries an Idempotency-Key,
+    in which case `idempotent` commits them together with the answer it stores."""
+    if g.get("idempotency_key") is None:
+        db.session.commit()
+    else:
+        db.session.flush()
+
+
+def _fingerprint() -> str:
+    """SHA-256 of what the request asks for: its method, path and body (JSON or form, as read)."""
+    request_data = {"method": request.method, "path": request.path, "body": read_body()}
+    return hashlib.sha256(json.dumps(request_data, sort_keys=True).encode()).hexdigest()
+
+
+def _locked(user_id: int, key: str) -> bool:
+    """Take the transaction's advisory lock on (caller, key); False if another request holds it.
+
+    Only PostgreSQL has advisory locks; SQLite (development) runs one write at a time anyway.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    return db.session.scalar(db.select(func.pg_try_advisory_xact_lock(user_id, _lock_key(key))))
+
+
+def _lock_key(key: str) -> int:
+    """The key as the 32-bit number an advisory lock takes (a collision only makes a 409)."""
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:4], "big", signed=True)
+
+
+def _replay(stored: IdempotencyKey) -> Response:
+    response = current_app.response_class(stored.body, status=stored.status,
+                                          mimetype="application/json")
+    if stored.location:
+        response.headers["Location"] = stored.location
+    response.headers[REPLAYED_HEADER] = "true"
+    return response
+
+
+def _store(key: str, fingerprint: str, response: Response) -> None:
+    """Add the answer to the transaction; beyond the per-user cap, the caller's oldest keys go."""
+    now, config = utcnow(), current_app.config
+    lifetime = timedelta(seconds=config["IDEMPOTENCY_KEY_LIFETIME_SECONDS"])
+    newest = (
+        db.select(IdempotencyKey.key)
+        .where(IdempotencyKey.user_id == g.user.id)
+        .order_by(IdempotencyKey.created_at.desc())
+        .limit(config["IDEMPOTENCY_KEYS_PER_USER"] - 1)
+    )
+    db.session.execute(
+        db.delete(IdempotencyKey)
+        .where(IdempotencyKey.user_id == g.user.id,
+               IdempotencyKey.key.not_in(newest.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.add(IdempotencyKey(
+        user_id=g.user.id, key=key, fingerprint=fingerprint, status=response.status_code,
+        body=response.get_data(as_text=True), location=response.headers.get("Location"),
+        created_at=now, expires_at=now + lifetime,
+    ))
+
+
+def idempotent(view):
+    """Make a creating view (below `auth_required`, above `@blp.response`) honour Idempotency-Key.
+
+    The view must end its writes with `commit()` from this module.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        if not 0 < len(key) <= MAX_KEY_LENGTH:
+            raise APIError(400, BAD_KEY_MESSAGE)
+        fingerprint = _fingerprint()
+        if not _locked(g.user.id, key):
+            raise APIError(409, IN_PROGRESS_MESSAGE)
+        stored = db.session.get(IdempotencyKey, (g.user.id, key))
+        if stored is not None and as_utc(stored.expires_at) > utcnow():
+            if stored.fingerprint != fingerprint:
+                raise APIError(422, REUSED_MESSAGE)
+            return _replay(stored)
+        if stored is not None:  # expired: the key starts afresh
+            db.session.delete(stored)
+        g.idempotency_key = key
+        try:
+            response = view(*args, **kwargs)
+        except BaseException:
+            db.session.rollback()
+            raise
+        finally:
+            g.pop("idempotency_key")
+        _store(key, fingerprint, response)
+        db.session.commit()
+        return response
+
+    return wrapper
