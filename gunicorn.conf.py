@@ -8,6 +8,7 @@ Every setting can be changed from the environment:
   GUNICORN_TIMEOUT         seconds before a silent worker is restarted (default 30)
   GUNICORN_GRACEFUL_TIMEOUT  seconds to finish requests on shutdown or reload (default 30)
   GUNICORN_ACCESS_LOG      "-" for stdout (default), a file path, or "off"
+  GUNICORN_CONTROL_SOCKET  a path for gunicorn's control socket (gunicornc); default none
 """
 
 import json
@@ -39,6 +40,10 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)  # gthread only
 _access_log = os.getenv("GUNICORN_ACCESS_LOG", "-")
 accesslog = None if _access_log == "off" else _access_log
 errorlog = "-"
+# gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl), which
+# several instances on one machine would share, and which a container's user may not write.
+control_socket = os.getenv("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 forwarded_allow_ips = os.getenv("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

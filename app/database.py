@@ -37,6 +37,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+# The PostgreSQL advisory lock that migrations/env.py holds while it migrates (any number that
+# nothing else locks).
+MIGRATION_LOCK = 7_204_118_650_531_001
 
 
 def include_object(object, name, type_, reflected, compare_to) -> bool:

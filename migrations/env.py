@@ -3,8 +3,9 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 
-from app.database import include_object
+from app.database import MIGRATION_LOCK, include_object
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -106,6 +107,11 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Instances that start together and each run `db upgrade` (the image's
+                # MIGRATE=1) migrate one after the other; all but the first find nothing to do.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": MIGRATION_LOCK})
             context.run_migrations()
 
 

@@ -2,16 +2,19 @@
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import urllib.error
 import urllib.request
 
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
+from app.database import MIGRATION_LOCK
 from tests.database import ensure_test_database, scratch_database
-from tests.live_server import SECRET, live_api, run, serving
+from tests.live_server import ROOT, SECRET, live_api, run, serving
 
 
 def request(url, body=None, token=None, method=None):
@@ -68,6 +71,44 @@ class ManageDbTestCase(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         for command in ("db", "test", "run", "purge-tokens"):
             self.assertRegex(result.stdout, rf"\n\s+{command}\s")
+
+
+class MigrateTogetherTestCase(unittest.TestCase):
+    """Instances that start together (the image's MIGRATE=1) migrate one database exactly once."""
+
+    def test_three_upgrades_at_once_wait_for_the_lock_and_migrate_once(self):
+        with scratch_database() as url:
+            env = {**os.environ, "APP_SETTINGS": "production", "DATABASE_URL": url,
+                   "SECRET": SECRET}
+            engine = create_engine(url)
+            self.addCleanup(engine.dispose)
+            with engine.connect() as holder:
+                holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+                upgrades = [subprocess.Popen(
+                    [sys.executable, "manage.py", "db", "upgrade"], cwd=ROOT, env=env,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+                # All three wait for the lock this test holds; none has migrated.
+                deadline = time.monotonic() + 60
+                while waiting_for_advisory_locks(holder) < 3:
+                    self.assertLess(time.monotonic(), deadline, "the upgrades took no lock")
+                    self.assertTrue(all(upgrade.poll() is None for upgrade in upgrades))
+                    time.sleep(0.1)
+                holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+                holder.commit()
+            results = [(upgrade.wait(120), upgrade.stderr.read()) for upgrade in upgrades]
+            for returncode, stderr in results:
+                self.assertEqual(returncode, 0, stderr)
+            # Exactly one of them ran the migrations; the others found the database at head.
+            ran = [stderr for _, stderr in results if "Running upgrade  ->" in stderr]
+            self.assertEqual(len(ran), 1, [stderr[-300:] for _, stderr in results])
+
+
+def waiting_for_advisory_locks(connection) -> int:
+    """How many sessions wait for an advisory lock now."""
+    query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    count = connection.execute(text(query)).scalar_one()
+    connection.commit()
+    return count
 
 
 class ManageTestCommandTestCase(unittest.TestCase):
