@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test fuzz lint audit bench install install-dev node-tools serve clean
+.PHONY: run test fuzz lint audit bench install install-dev node-tools serve clean up down image
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,21 @@ audit: install-dev
 # Load, fault, speed and login benchmarks against gunicorn on PostgreSQL: figures, not tests.
 bench: install-dev
 	$(BIN)/python bench/run_all.py
+
+# The compose stack (compose.yaml): PostgreSQL, Redis, a migration, 3 API instances, nginx on
+# http://localhost:8080. Needs SECRET in the environment or .env, and Docker Compose (or
+# COMPOSE="podman-compose").
+COMPOSE ?= docker compose
+up:
+	$(COMPOSE) up -d --build
+
+down:
+	$(COMPOSE) down
+
+# The image alone (BASE_IMAGE=... to build from another base, as the image test does).
+CONTAINER ?= docker
+image:
+	$(CONTAINER) build $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) -t bucketlist-api .
 
 clean:
 	rm -rf $(VENV) .ruff_cache node_modules test-output

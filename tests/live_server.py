@@ -2,9 +2,11 @@
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 from tests.base import free_port
@@ -30,6 +32,21 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    """Wait until something accepts connections on this loopback port; fail if `process` exits
+    first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            error = process.stderr.read() if process.stderr else ""
+            raise RuntimeError(f"server exited: {error}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server did not start within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def serving(args: list[str], env: dict, stdout=subprocess.DEVNULL):
     """Start `args` (with {port} filled in), wait until it accepts connections; yield its URL."""
@@ -38,15 +55,7 @@ def serving(args: list[str], env: dict, stdout=subprocess.DEVNULL):
     process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env},
                                stdout=stdout, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: {process.stderr.read()}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start within 30 s")
-            time.sleep(0.1)
+        wait_for_port(port, process)
         yield f"http://127.0.0.1:{port}"
     finally:
         _stop(process)
@@ -66,3 +75,29 @@ def live_api(config: str = "production", stdout=subprocess.DEVNULL, extra_env=No
         with serving([gunicorn, "--bind", "127.0.0.1:{port}", "--workers", "2", "run:app"],
                      env, stdout) as base:
             yield base
+
+
+REDIS = shutil.which("redis-server")
+
+
+@contextlib.contextmanager
+def redis_server():
+    """A throwaway redis-server on a free loopback port; yields its URL."""
+    port, workdir = free_port(), tempfile.mkdtemp(prefix="bucketlist-redis-")
+    process = subprocess.Popen(
+        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        _stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -1,17 +1,14 @@
 """Throttling of the auth endpoints (Flask-Limiter): per client, per e-mail, shared via Redis."""
 
 import os
-import shutil
-import subprocess
-import tempfile
-import time
 import unittest
 from unittest import mock
 
 from app import create_app
 from app.auth.throttling import THROTTLED_MESSAGE, limiter
-from tests.base import BaseTestCase, free_port
+from tests.base import BaseTestCase
 from tests.database import release
+from tests.live_server import REDIS, redis_server
 
 LIMITS = {
     "RATELIMIT_ENABLED": True,
@@ -173,9 +170,6 @@ class RateLimitTestCase(BaseTestCase):
             self.assertTrue(create_app("development").config["RATELIMIT_ENABLED"])
 
 
-REDIS = shutil.which("redis-server")
-
-
 @unittest.skipUnless(REDIS, "redis-server not installed (apt-get install redis-server; .ci/run "
                             "does): the shared-counter test is skipped")
 class SharedCountersTestCase(BaseTestCase):
@@ -183,32 +177,12 @@ class SharedCountersTestCase(BaseTestCase):
 
     def setUp(self):
         super().setUp()
-        self.port = free_port()
-        self.workdir = tempfile.mkdtemp(prefix="bucketlist-redis-")
-        self.redis = subprocess.Popen(
-            [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", self.workdir],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.addCleanup(self.stop_redis)
-        deadline = time.monotonic() + 10
-        import socket
-
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def stop_redis(self):
-        self.redis.terminate()
-        self.redis.wait(10)
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        redis = redis_server()
+        self.redis_url = redis.__enter__()
+        self.addCleanup(redis.__exit__, None, None, None)
 
     def test_two_processes_share_the_counters(self):
-        shared = {**LIMITS, "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{self.port}"}
+        shared = {**LIMITS, "RATELIMIT_STORAGE_URI": self.redis_url}
         first, second = create_app("testing", shared), create_app("testing", shared)
         self.addCleanup(release, first)
         self.addCleanup(release, second)
@@ -221,7 +195,7 @@ class SharedCountersTestCase(BaseTestCase):
         self.assertEqual(res.status_code, 429)
 
     def test_an_email_with_a_lone_surrogate_is_a_400_not_a_500(self):
-        app = self.use_app(**LIMITS, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{self.port}")
+        app = self.use_app(**LIMITS, RATELIMIT_STORAGE_URI=self.redis_url)
         for path in ("/auth/login", "/auth/register"):
             with self.subTest(path=path):
                 res = app.test_client().post(

@@ -1,0 +1,246 @@
+"""A fleet on this machine: N API instances (gunicorn processes) behind nginx, sharing one
+PostgreSQL and one Redis, as compose.yaml runs them in containers.
+
+nginx serves deploy/nginx/bucketlist.conf, the compose stack's own server block, with only its
+`listen` port changed and an upstream of this machine's instances. Used by tests/test_fleet.py and
+bench/fleet.py.
+"""
+
+import contextlib
+import http.client
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+
+from tests.base import free_port
+from tests.database import scratch_database
+from tests.live_server import REDIS, ROOT, SECRET, redis_server, run, wait_for_port
+
+NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+SERVER_BLOCK = os.path.join(ROOT, "deploy", "nginx", "bucketlist.conf")
+GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+NGINX_MAIN = """
+worker_processes 1;
+pid {directory}/nginx.pid;
+error_log {directory}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {directory}/body;
+    proxy_temp_path {directory}/proxy;
+    fastcgi_temp_path {directory}/fastcgi;
+    uwsgi_temp_path {directory}/uwsgi;
+    scgi_temp_path {directory}/scgi;
+    upstream bucketlist_api {{
+{servers}
+    }}
+{server_block}
+}}
+"""
+
+
+@dataclass
+class Instance:
+    """One API instance: a gunicorn master and its workers, in their own process group."""
+
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        """SIGKILL to the master and every worker: a crash, nothing finishes."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(30)
+
+    def stop(self) -> None:
+        """SIGTERM to the master: gunicorn stops accepting and finishes what it has."""
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGTERM)
+        self.process.wait(60)
+
+
+@dataclass
+class Fleet:
+    base: str                     # nginx
+    database_url: str
+    instances: list[Instance] = field(default_factory=list)
+
+
+def start_instance(env: dict, workers: int) -> Instance:
+    port = free_port()
+    process = subprocess.Popen(
+        [GUNICORN, "run:app", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True)
+    wait_for_port(port, process)
+    return Instance(process, port)
+
+
+@contextlib.contextmanager
+def nginx_in_front(ports: list[int]):
+    """nginx with the repository's server block on a free port, over these instances; its URL."""
+    directory = tempfile.mkdtemp(prefix="bucketlist-nginx-")
+    port = free_port()
+    with open(SERVER_BLOCK) as file:
+        server_block = file.read().replace("listen 80;", f"listen 127.0.0.1:{port};")
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;"
+                        for p in ports)
+    config = os.path.join(directory, "nginx.conf")
+    with open(config, "w") as file:
+        file.write(NGINX_MAIN.format(directory=directory, servers=servers,
+                                     server_block=server_block))
+    process = subprocess.Popen([NGINX, "-p", directory, "-c", config, "-g", "daemon off;"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def fleet(instances: int = 3, workers: int = 2, extra_env: dict | None = None):
+    """A migrated database, Redis, `instances` API instances and nginx; yields a Fleet."""
+    with scratch_database() as database_url, redis_server() as redis_url:
+        env = {"APP_SETTINGS": "production", "DATABASE_URL": database_url, "SECRET": SECRET,
+               "BCRYPT_LOG_ROUNDS": "4", "RATELIMIT_STORAGE_URI": redis_url,
+               "PROXY_COUNT": "1", "GUNICORN_ACCESS_LOG": "off", **(extra_env or {})}
+        upgrade = run(sys.executable, "manage.py", "db", "upgrade", **env)
+        if upgrade.returncode != 0:
+            raise RuntimeError(upgrade.stderr)
+        started = []
+        try:
+            for _ in range(instances):
+                started.append(start_instance(env, workers))
+            with nginx_in_front([instance.port for instance in started]) as base:
+                yield Fleet(base, database_url, started)
+        finally:
+            for instance in started:
+                if instance.process.poll() is None:
+                    instance.kill()
+
+
+def available() -> bool:
+    """Whether this machine has what a fleet needs: nginx and redis-server."""
+    return bool(NGINX and REDIS)
+
+
+def wait_until(condition, timeout: float = 30, interval: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        time.sleep(interval)
+
+
+def call(base: str, method: str, path: str, body=None, token=None, key=None,
+         timeout: float = 15) -> tuple[int, dict | None, dict]:
+    """(status, JSON body or None, headers) of one request; status 0 when no answer came."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if key:
+        headers["Idempotency-Key"] = key
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null"), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        try:
+            answer = json.loads(error.read() or b"null")
+        except ValueError:
+            answer = None  # nginx's own error pages are HTML
+        return error.code, answer, dict(error.headers)
+    except (OSError, http.client.HTTPException):
+        return 0, None, {}
+
+
+def log_in(base: str, email: str, password: str = "fleet password") -> str:  # noqa: S107
+    call(base, "POST", "/auth/register", {"email": email, "password": password})
+    status, answer, _ = call(base, "POST", "/auth/login", {"email": email, "password": password})
+    if status != 200:
+        raise RuntimeError(f"login failed: {status} {answer}")
+    return answer["access_token"]
+
+
+@dataclass
+class LoadResult:
+    """What clients saw during a load: reads, creates (each retried with its key until it got an
+    answer), and how long each request took."""
+
+    read_statuses: list[int] = field(default_factory=list)
+    created: dict = field(default_factory=dict)         # key -> id of the bucketlist
+    create_attempts: int = 0
+    create_failures: int = 0                            # attempts answered 5xx or not at all
+    unanswered_keys: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def read_failures(self) -> int:
+        return sum(1 for status in self.read_statuses if status == 0 or status >= 500)
+
+
+def run_load(base: str, token: str, seconds: float, clients: int = 6,
+             events: tuple = ()) -> LoadResult:
+    """`clients` threads that each create bucketlists (with an Idempotency-Key, retrying every
+    failed attempt) and read one back, for `seconds`; `events` are (after_seconds, function)
+    pairs run meanwhile (killing an instance, say)."""
+    result, lock = LoadResult(), threading.Lock()
+    start = time.monotonic()
+    stop_at = start + seconds
+
+    def client(number: int) -> None:
+        sequence = 0
+        while time.monotonic() < stop_at:
+            sequence += 1
+            key = f"client-{number}-{sequence}"
+            for _ in range(40):
+                begun = time.monotonic()
+                status, answer, _ = call(base, "POST", "/bucketlists/", {"name": key}, token, key)
+                with lock:
+                    result.create_attempts += 1
+                    result.latencies.append(time.monotonic() - begun)
+                if status == 201:
+                    with lock:
+                        result.created[key] = answer["id"]
+                    break
+                with lock:
+                    result.create_failures += 1
+                time.sleep(0.05)
+            else:
+                with lock:
+                    result.unanswered_keys.append(key)
+                continue
+            begun = time.monotonic()
+            status, _, _ = call(base, "GET", f"/bucketlists/{result.created[key]}", token=token)
+            with lock:
+                result.read_statuses.append(status)
+                result.latencies.append(time.monotonic() - begun)
+
+    threads = [threading.Thread(target=client, args=(number,)) for number in range(clients)]
+    for thread in threads:
+        thread.start()
+    for after, event in sorted(events, key=lambda pair: pair[0]):
+        time.sleep(max(0.0, start + after - time.monotonic()))
+        event()
+    for thread in threads:
+        thread.join()
+    result.seconds = time.monotonic() - start
+    return result
