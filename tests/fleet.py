@@ -41,6 +41,7 @@ http {{
     uwsgi_temp_path {directory}/uwsgi;
     scgi_temp_path {directory}/scgi;
     upstream bucketlist_api {{
+        least_conn;
 {servers}
     }}
 {server_block}
