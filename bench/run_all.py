@@ -151,7 +151,7 @@ The same mix ({fault_result['requests']:,} requests) with PostgreSQL stopped
 
 ## Speed — `.venv/bin/python bench/speed.py`
 
-GET /bucketlists/<id> (a bucketlist with 3 goals: token check, user and revocation check, the
+GET /bucketlists/<id> (a bucketlist with 3 goals: token check, user and session check, the
 bucketlist with its goals and counts, JSON) under wrk, {speed_result['connections']}
 connections, {speed_result['seconds']} s, best of two runs each, alternating. The floor
 (`bench/floor_app.py`) does the same work as a bare WSGI function with raw psycopg2, in one SQL
@@ -174,7 +174,7 @@ The project's Python time, sampled with py-spy in the workers (threads holding t
 {table(split_rows)}
 
 So: the floor does all of it in one round trip to PostgreSQL; the project makes two (the token's
-user and revocation check, then the bucketlist joined with its goals) and runs Flask,
+user and session check, then the bucketlist joined with its goals) and runs Flask,
 flask-smorest (arguments, response, ETag), SQLAlchemy's session and marshmallow around them, which
 is where its extra Python time per request goes; gunicorn's own HTTP handling is the same for
 both. Against the older three-query floor the project stood at 0.69; against this one it stood at
