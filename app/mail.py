@@ -3,8 +3,9 @@ server, or fails because of one.
 
 MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS (STARTTLS), MAIL_USERNAME, MAIL_PASSWORD and
 MAIL_DEFAULT_SENDER configure the connection, with the standard library's `smtplib` and `email`.
-Without MAIL_SERVER a message is written to the log instead: whole in debug mode (development),
-else only its subject, since a mail may carry a secret such as a reset link.
+Without MAIL_SERVER a message is written to the log instead: whole where LOG_MAIL_CONTENT is on
+(development and testing), else only its subject, since a mail may carry a secret such as a
+reset link.
 
 Each process has one sending thread and a queue of at most QUEUE_SIZE jobs; a job beyond that is
 dropped and logged, as is a job that fails (a mail server down, refusing, too slow).
@@ -84,7 +85,7 @@ def send_mail(to: str, subject: str, body: str) -> None:
     message["Subject"] = subject
     message.set_content(body)
     if not config["MAIL_SERVER"]:
-        if current_app.debug:
+        if config["LOG_MAIL_CONTENT"]:
             log.warning("MAIL_SERVER is not set; this mail was not sent:\n"
                         "To: %s\nSubject: %s\n\n%s", to, subject, body)
         else:

@@ -95,6 +95,9 @@ class Config:
             "license": {"name": "MIT"},
         },
     }
+    # Without MAIL_SERVER, mails go to the log: whole only where this is on (development, tests),
+    # elsewhere without their content, which may hold a secret such as a reset link.
+    LOG_MAIL_CONTENT = False
     # No SECRET_KEY: the app keeps no cookie session (clients send their token), and without a key
     # Flask skips opening one on every request.
 
@@ -323,6 +326,7 @@ class DevelopmentConfig(Config):
     """
 
     DEBUG = True
+    LOG_MAIL_CONTENT = True
 
     def __init__(self) -> None:
         self._random_secret = secrets.token_urlsafe(48)
@@ -353,6 +357,7 @@ class TestingConfig(Config):
 
     TESTING = True
     DEBUG = True
+    LOG_MAIL_CONTENT = True
     SECRET = TESTING_SECRET
     BCRYPT_LOG_ROUNDS = 4
     RATELIMIT_ENABLED = False  # a test that needs the limits turns them on

@@ -180,7 +180,14 @@ class PasswordResetTestCase(BaseTestCase):
 
 
 class WithoutMailServerTestCase(BaseTestCase):
-    def test_without_mail_server_the_message_is_logged_in_debug_mode(self):
+    def test_development_and_testing_log_the_whole_mail_and_production_does_not(self):
+        from instance.config import app_config
+
+        self.assertEqual([app_config[name]().LOG_MAIL_CONTENT for name in
+                          ("development", "testing", "staging", "production")],
+                         [True, True, False, False])
+
+    def test_without_mail_server_the_message_is_logged_in_development_and_tests(self):
         self.register_user()
         with self.assertLogs("app.mail", "WARNING") as logs:
             self.client().post("/auth/password-reset", json={"email": DEFAULT_EMAIL})
@@ -188,8 +195,8 @@ class WithoutMailServerTestCase(BaseTestCase):
         self.assertIn("MAIL_SERVER is not set", logs.output[0])
         self.assertRegex(logs.output[0], r"token=[A-Za-z0-9_-]{43}")
 
-    def test_outside_debug_mode_the_log_keeps_the_link_out(self):
-        self.use_app(DEBUG=False)
+    def test_elsewhere_the_log_keeps_the_link_out(self):
+        self.use_app(LOG_MAIL_CONTENT=False)
         self.register_user()
         with self.assertLogs("app.mail", "WARNING") as logs:
             self.client().post("/auth/password-reset", json={"email": DEFAULT_EMAIL})
