@@ -1,10 +1,10 @@
 """`Idempotency-Key` on the POSTs that create something (draft-ietf-httpapi-idempotency-key-header).
 
-A client that sends `Idempotency-Key: <any text up to 255 characters>` with a create may send the
-same request again (after a lost connection, a timeout, a 5xx) and get the first answer back,
-stored, with `Idempotent-Replayed: true`, while nothing more is created. Keys belong to the caller
-(another user's identical key is unrelated) and are kept IDEMPOTENCY_KEY_LIFETIME_SECONDS (24 h),
-the newest IDEMPOTENCY_KEYS_PER_USER of them per user at most.
+A client that sends `Idempotency-Key: <1 to 255 printable ASCII characters>` with a create may
+send the same request again (after a lost connection, a timeout, a 5xx) and get the first answer
+back, stored, with `Idempotent-Replayed: true`, while nothing more is created. Keys belong to the
+caller (another user's identical key is unrelated) and are kept IDEMPOTENCY_KEY_LIFETIME_SECONDS
+(24 h), the newest IDEMPOTENCY_KEYS_PER_USER of them per user at most.
 
 The created row and the stored answer are committed in one transaction, so a process killed in
 between leaves neither, and a retry simply runs again. While it runs, the request holds a
@@ -28,7 +28,9 @@ from app.timestamps import as_utc, utcnow
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 REPLAYED_HEADER = "Idempotent-Replayed"
-BAD_KEY_MESSAGE = f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters."
+BAD_KEY_MESSAGE = (
+    f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters (a space to a tilde)."
+)
 IN_PROGRESS_MESSAGE = (
     f"A request with this {HEADER} is still being processed; retry once it has finished."
 )
@@ -42,6 +44,12 @@ def commit() -> None:
         db.session.commit()
     else:
         db.session.flush()
+
+
+def _well_formed(key: str) -> bool:
+    """1 to MAX_KEY_LENGTH printable ASCII characters, as the draft's key (a Structured Field
+    string) is; a NUL, which PostgreSQL cannot store, or any other control character is not."""
+    return 0 < len(key) <= MAX_KEY_LENGTH and all(" " <= char <= "~" for char in key)
 
 
 def _fingerprint() -> str:
@@ -109,7 +117,7 @@ def idempotent(view):
         key = request.headers.get(HEADER)
         if key is None:
             return view(*args, **kwargs)
-        if not 0 < len(key) <= MAX_KEY_LENGTH:
+        if not _well_formed(key):
             raise APIError(400, BAD_KEY_MESSAGE)
         fingerprint = _fingerprint()
         if not _locked(g.user.id, key):

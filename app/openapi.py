@@ -179,7 +179,8 @@ class Blueprint(flask_smorest.Blueprint):
         doc = wrapped._apidoc = copy.deepcopy(getattr(view, "_apidoc", {}))
         doc.setdefault("manual_doc", {}).setdefault("parameters", []).append({
             "in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
-            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
+                       "pattern": "^[ -~]*$"},
             "description": "Any text you choose per create: a retry with the same key and body "
                            "gets the first answer again (with `" + REPLAYED_HEADER + ": true`) "
                            "and creates nothing; kept IDEMPOTENCY_KEY_LIFETIME_SECONDS (24 h)",

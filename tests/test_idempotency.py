@@ -76,13 +76,15 @@ class IdempotencyTestCase(BaseTestCase):
         self.create(key="b")
         self.assertEqual(self.count(Bucketlist), 2)
 
-    def test_empty_and_over_long_keys_are_400_and_create_nothing(self):
-        for key in ["", "k" * 256]:
-            with self.subTest(length=len(key)):
+    def test_empty_over_long_and_unprintable_keys_are_400_and_create_nothing(self):
+        for key in ["", "k" * 256, "a\x00b", "tab\there", "del\x7f", "caf\u00e9"]:
+            with self.subTest(key=key[:20]):
                 self.assert_error(self.create(key=key), 400,
-                                  "Idempotency-Key must be 1 to 255 characters.")
+                                  "Idempotency-Key must be 1 to 255 printable ASCII characters "
+                                  "(a space to a tilde).")
         self.assertEqual(self.create(key="k" * 255).status_code, 201)
-        self.assertEqual(self.count(Bucketlist), 1)
+        self.assertEqual(self.create(key=" !~ a-key with spaces ~! ").status_code, 201)
+        self.assertEqual(self.count(Bucketlist), 2)
 
     def test_another_users_identical_key_is_unrelated(self):
         other = self.get_token(email="other@example.com")
