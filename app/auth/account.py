@@ -4,9 +4,9 @@ deleting the account with everything in it (DELETE /auth/me)."""
 from flask import g
 from marshmallow import ValidationError
 
-from app.auth.models import PasswordResetToken
+from app.auth.credentials import replace_password
 from app.auth.schemas import MeSchema, PasswordChangeSchema, PasswordSchema, TokenSchema
-from app.auth.sessions import end_all_sessions, start_session
+from app.auth.sessions import start_session
 from app.auth.throttling import caller_email_key, throttled
 from app.auth.tokens import invalid_token
 from app.auth.views import blp
@@ -50,9 +50,7 @@ def me():
 def change_password(data: dict):
     """Change the caller's password; every session and token issued before ends."""
     user = caller_confirmed_by(data["current_password"], "current_password")
-    user.set_password(data["new_password"])
-    end_all_sessions(user.id)
-    db.session.execute(db.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    replace_password(user, data["new_password"])
     tokens = start_session(user.id)
     db.session.commit()
     return {"message": "Password changed. Every other session was logged out.", **tokens}

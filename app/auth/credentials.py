@@ -1,9 +1,12 @@
-"""Checking an e-mail and password, in the same time whether or not the e-mail is registered."""
+"""Passwords: checking an e-mail and password (in the same time whether or not the e-mail is
+registered), and replacing a user's password."""
 
 import secrets
 
 from flask import current_app
 
+from app.auth.models import PasswordResetToken
+from app.auth.sessions import end_all_sessions
 from app.database import db
 from app.extensions import bcrypt
 from app.models import User, password_fits_bcrypt
@@ -29,3 +32,11 @@ def authenticate(email: str, password: str) -> User | None:
         bcrypt.check_password_hash(_dummy_hash(), "not-the-password")
         return None
     return user if user.password_is_valid(password) else None
+
+
+def replace_password(user: User, password: str) -> None:
+    """Give the user a new password (in the current transaction): every session of theirs ends,
+    and a reset token they were mailed no longer works."""
+    user.set_password(password)
+    end_all_sessions(user.id)
+    db.session.execute(db.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))

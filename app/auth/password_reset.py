@@ -14,9 +14,9 @@ from datetime import timedelta
 from flask import current_app, request, url_for
 from marshmallow import ValidationError
 
+from app.auth.credentials import replace_password
 from app.auth.models import PasswordResetToken
 from app.auth.schemas import PasswordResetConfirmSchema, PasswordResetSchema
-from app.auth.sessions import end_all_sessions
 from app.auth.throttling import throttled
 from app.auth.views import blp
 from app.database import db
@@ -102,7 +102,6 @@ def confirm_password_reset(data: dict):
     user = db.session.get(User, spent.user_id, with_for_update=True)
     if user is None:  # the account was deleted meanwhile
         raise ValidationError({"token": [INVALID_RESET_MESSAGE]})
-    user.set_password(data["password"])
-    end_all_sessions(user.id)
+    replace_password(user, data["password"])
     db.session.commit()
     return {"message": "Your password was reset. Please login with the new one."}
