@@ -3,12 +3,18 @@
 Both hold only hashes of the tokens they stand for; a database that leaks gives no usable token.
 """
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import db
+
+
+def token_digest(token: str) -> str:
+    """What these tables keep of a token: its SHA-256, in hex (64 characters)."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class LoginSession(db.Model):

@@ -7,7 +7,6 @@ only queues a job (app/mail.py), and the job looks the user up, stores the SHA-2
 PASSWORD_RESET_LIFETIME_SECONDS.
 """
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -15,7 +14,7 @@ from flask import current_app, request, url_for
 from marshmallow import ValidationError
 
 from app.auth.credentials import replace_password
-from app.auth.models import PasswordResetToken
+from app.auth.models import PasswordResetToken, token_digest
 from app.auth.schemas import PasswordResetConfirmSchema, PasswordResetSchema
 from app.auth.throttling import throttled
 from app.auth.views import blp
@@ -40,10 +39,6 @@ token={token}
 
 The link works once. If you did not ask, ignore this mail: your password stays as it is.
 """
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _confirm_url() -> str:
@@ -75,7 +70,8 @@ def mail_reset_token(email: str, confirm_url: str) -> None:
     token, now = secrets.token_urlsafe(32), utcnow()
     lifetime = current_app.config["PASSWORD_RESET_LIFETIME_SECONDS"]
     db.session.execute(db.delete(PasswordResetToken).where(PasswordResetToken.user_id == user_id))
-    db.session.add(PasswordResetToken(token_hash=_hash(token), user_id=user_id, created_at=now,
+    db.session.add(PasswordResetToken(token_hash=token_digest(token), user_id=user_id,
+                                      created_at=now,
                                       expires_at=now + timedelta(seconds=lifetime)))
     db.session.commit()
     text = MAIL_TEXT.format(minutes=lifetime // 60, link=f"{confirm_url}?token={token}",
@@ -93,7 +89,7 @@ def confirm_password_reset(data: dict):
     """Choose a new password with a mailed reset token; every session of the account ends."""
     spent = db.session.execute(
         db.delete(PasswordResetToken)
-        .where(PasswordResetToken.token_hash == _hash(data["token"]))
+        .where(PasswordResetToken.token_hash == token_digest(data["token"]))
         .returning(PasswordResetToken.user_id, PasswordResetToken.expires_at)
     ).first()
     if spent is None or as_utc(spent.expires_at) <= utcnow():

@@ -9,7 +9,6 @@ The session keeps only the SHA-256 of its current refresh token.
 """
 
 import base64
-import hashlib
 import hmac
 import secrets
 from datetime import timedelta
@@ -17,7 +16,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import update
 
-from app.auth.models import LoginSession
+from app.auth.models import LoginSession, token_digest
 from app.auth.tokens import generate_token, invalid_token, is_id
 from app.database import db
 from app.timestamps import as_utc, utcnow
@@ -28,10 +27,6 @@ REUSED_MESSAGE = (
     "Refresh token already used: the session has ended in case it was stolen. Please login again."
 )
 TOKEN_TYPE = "Bearer"  # noqa: S105  (a scheme name, not a secret)
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _tag(body: str) -> str:
@@ -91,7 +86,7 @@ def start_session(user_id: int) -> dict:
     db.session.add(session)
     db.session.flush()  # the session's id is part of its refresh token
     refresh_token = _new_refresh_token(session.id, 0)
-    session.refresh_token_hash = _hash(refresh_token)
+    session.refresh_token_hash = token_digest(refresh_token)
     return _tokens(session, refresh_token)
 
 
@@ -108,7 +103,7 @@ def refresh_session(refresh_token: str) -> dict:
     if generation < session.generation:
         _end_reused(session_id)
     if generation != session.generation or not hmac.compare_digest(
-        _hash(refresh_token), session.refresh_token_hash
+        token_digest(refresh_token), session.refresh_token_hash
     ):
         raise invalid_token(INVALID_REFRESH_MESSAGE)
     now = utcnow()
@@ -124,7 +119,8 @@ def refresh_session(refresh_token: str) -> dict:
         update(LoginSession)
         .where(LoginSession.id == session_id, LoginSession.generation == generation,
                LoginSession.ended_at.is_(None))
-        .values(generation=generation + 1, refresh_token_hash=_hash(new_token), refreshed_at=now)
+        .values(generation=generation + 1, refresh_token_hash=token_digest(new_token),
+                refreshed_at=now)
         .execution_options(synchronize_session=False)
     )
     if renewed.rowcount != 1:
