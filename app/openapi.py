@@ -51,6 +51,19 @@ def _error(description: str) -> dict:
     return {"schema": ErrorSchema(), "description": description, "content_type": None}
 
 
+def document_error(view, status: int, description: str) -> dict:
+    """Record in a decorator's wrapper what `@blp.alt_response(status, ...)` would, without the
+    wrapper that decorator adds to every request; the wrapper's description, for more changes.
+
+    `view` must be a new wrapper (functools.wraps copies the wrapped function's record, which is
+    copied here, not changed).
+    """
+    doc = view._apidoc = copy.deepcopy(getattr(view, "_apidoc", {}))
+    responses = doc.setdefault("response", {}).setdefault("responses", {})
+    responses.setdefault(status, []).append(_error(description))
+    return doc
+
+
 class IdConverter(IntegerConverter):
     """`<id:name>`: a database id, 1 to 2**31 - 1; any other number names nothing (404)."""
 
@@ -167,29 +180,23 @@ class Blueprint(flask_smorest.Blueprint):
 
         # What `@blp.doc(security=...)` and `@blp.alt_response(401, ...)` would record, recorded
         # here: each of those adds a wrapper that runs on every request.
-        doc = authenticated_view._apidoc = copy.deepcopy(getattr(view, "_apidoc", {}))
+        doc = document_error(authenticated_view, 401, "Missing, invalid or expired bearer token")
         doc.setdefault("manual_doc", {})["security"] = [{BEARER_SCHEME: []}]
-        responses = doc.setdefault("response", {}).setdefault("responses", {})
-        responses.setdefault(401, []).append(_error("Missing, invalid or expired bearer token"))
         return authenticated_view
 
     def idempotent(self, view):
         """Honour `Idempotency-Key` on a creating view (app/idempotency.py), and say so."""
         wrapped = idempotent(view)
-        doc = wrapped._apidoc = copy.deepcopy(getattr(view, "_apidoc", {}))
+        document_error(wrapped, 409, "A request with this Idempotency-Key is still being processed")
+        doc = document_error(wrapped, 422, "This Idempotency-Key was used with a different request")
         doc.setdefault("manual_doc", {}).setdefault("parameters", []).append({
             "in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
             "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
                        "pattern": "^[ -~]*$"},
-            "description": "Any text you choose per create: a retry with the same key and body "
+            "description": "A key you choose per create: a retry with the same key and body "
                            "gets the first answer again (with `" + REPLAYED_HEADER + ": true`) "
                            "and creates nothing; kept IDEMPOTENCY_KEY_LIFETIME_SECONDS (24 h)",
         })
-        responses = doc.setdefault("response", {}).setdefault("responses", {})
-        responses.setdefault(409, []).append(
-            _error("A request with this Idempotency-Key is still being processed"))
-        responses.setdefault(422, []).append(
-            _error("This Idempotency-Key was used with a different request"))
         return wrapped
 
     def _check_precondition(self) -> None:

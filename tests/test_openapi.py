@@ -35,6 +35,18 @@ class OpenAPITestCase(BaseTestCase):
                 for method in rule.methods - {"HEAD", "OPTIONS"}:
                     self.assertIn(method.lower(), self.spec["paths"][path])
 
+    def test_exactly_the_throttled_routes_document_their_429(self):
+        throttled = {("post", "/auth/register"), ("post", "/auth/login"),
+                     ("post", "/auth/refresh"), ("put", "/auth/password"),
+                     ("delete", "/auth/me"), ("post", "/auth/password-reset"),
+                     ("post", "/auth/password-reset/confirm")}
+        documented = {(method, path) for path, operations in self.spec["paths"].items()
+                      for method, operation in operations.items()
+                      if method != "parameters" and "429" in operation["responses"]}
+        self.assertEqual(documented, throttled)
+        self.assertIn("Retry-After",
+                      self.spec["paths"]["/auth/login"]["post"]["responses"]["429"]["description"])
+
     def test_bucketlist_routes_need_the_bearer_scheme(self):
         scheme = self.spec["components"]["securitySchemes"]["bearerAuth"]
         self.assertEqual((scheme["type"], scheme["scheme"]), ("http", "bearer"))

@@ -12,7 +12,6 @@ from app.auth.tokens import invalid_token
 from app.auth.views import blp
 from app.database import db
 from app.models import User
-from app.openapi import ErrorSchema
 from app.schemas import MessageSchema
 
 NOT_YOUR_PASSWORD = "Wrong password."  # noqa: S105  (a message)
@@ -42,9 +41,6 @@ def me():
 @blp.arguments(PasswordChangeSchema, location="json_or_form")
 @blp.response(200, TokenSchema,
               description="Changed: every session ended, and this answer begins a new one")
-@blp.alt_response(429, schema=ErrorSchema,
-                  description="Too many attempts from this client or for this account; "
-                              "see Retry-After")
 @throttled(per_client="PASSWORD_CHANGE_LIMIT_PER_CLIENT",
            per_email="PASSWORD_CHANGE_LIMIT_PER_EMAIL", email=caller_email_key)
 def change_password(data: dict):
@@ -61,9 +57,6 @@ def change_password(data: dict):
 @blp.arguments(PasswordSchema, location="json_or_form")
 @blp.response(200, MessageSchema,
               description="Deleted, with every bucketlist, goal and session of the account")
-@blp.alt_response(429, schema=ErrorSchema,
-                  description="Too many attempts from this client or for this account; "
-                              "see Retry-After")
 @throttled(per_client="ACCOUNT_DELETE_LIMIT_PER_CLIENT",
            per_email="ACCOUNT_DELETE_LIMIT_PER_EMAIL", email=caller_email_key)
 def delete_account(data: dict):

@@ -21,7 +21,6 @@ from app.auth.views import blp
 from app.database import db
 from app.mail import outbox, send_mail
 from app.models import User
-from app.openapi import ErrorSchema
 from app.schemas import MessageSchema
 from app.timestamps import as_utc, utcnow
 
@@ -51,9 +50,6 @@ def _confirm_url() -> str:
 @blp.arguments(PasswordResetSchema, location="json_or_form")
 @blp.response(202, MessageSchema,
               description="The same answer whether or not the e-mail is registered")
-@blp.alt_response(429, schema=ErrorSchema,
-                  description="Too many requests from this client or for this e-mail; "
-                              "see Retry-After")
 @throttled(per_client="PASSWORD_RESET_LIMIT_PER_CLIENT",
            per_email="PASSWORD_RESET_LIMIT_PER_EMAIL")
 def request_password_reset(data: dict):
@@ -82,8 +78,6 @@ def mail_reset_token(email: str, confirm_url: str) -> None:
 @blp.post("/auth/password-reset/confirm")
 @blp.arguments(PasswordResetConfirmSchema, location="json_or_form")
 @blp.response(200, MessageSchema, description="Password changed; every session ended")
-@blp.alt_response(429, schema=ErrorSchema,
-                  description="Too many attempts from this client; see Retry-After")
 @throttled(per_client="PASSWORD_RESET_CONFIRM_LIMIT_PER_CLIENT")
 def confirm_password_reset(data: dict):
     """Choose a new password with a mailed reset token; every session of the account ends."""

@@ -26,9 +26,6 @@ blp = Blueprint("auth", __name__, description="Accounts and access tokens")
 @blp.response(201, MessageSchema, description="Registered")
 @blp.alt_response(202, schema=MessageSchema, description="The e-mail is already registered",
                   success=True)
-@blp.alt_response(429, schema=ErrorSchema,
-                  description="Too many registrations from this client or for this e-mail; "
-                              "see Retry-After")
 @throttled(per_client="REGISTER_LIMIT_PER_CLIENT", per_email="REGISTER_LIMIT_PER_EMAIL")
 def register(data: dict):
     """Register a user with an e-mail and a password; 202 if the e-mail is already registered."""
@@ -46,9 +43,6 @@ def register(data: dict):
 @blp.arguments(LoginSchema, location="json_or_form")
 @blp.response(200, TokenSchema, description="Logged in")
 @blp.alt_response(401, schema=ErrorSchema, description="Invalid email or password")
-@blp.alt_response(429, schema=ErrorSchema,
-                  description="Too many attempts from this client or for this e-mail; "
-                              "see Retry-After")
 @throttled(per_client="LOGIN_LIMIT_PER_CLIENT", per_email="LOGIN_LIMIT_PER_EMAIL")
 def login(data: dict):
     """Exchange an e-mail and password for an access token and a refresh token (a new session)."""
@@ -66,8 +60,6 @@ def login(data: dict):
 @blp.alt_response(401, schema=ErrorSchema,
                   description="Not a refresh token this service issued, a session that ended or "
                               "expired, or a spent refresh token (which ends its session)")
-@blp.alt_response(429, schema=ErrorSchema,
-                  description="Too many refreshes from this client; see Retry-After")
 @throttled(per_client="REFRESH_LIMIT_PER_CLIENT")
 def refresh(data: dict):
     """Exchange a refresh token for a new access token and a new refresh token."""
