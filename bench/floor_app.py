@@ -48,41 +48,48 @@ def _iso(value):
     return value.astimezone(timezone.utc).isoformat() if value is not None else None
 
 
-def _answer(start_response, status, body, etag=False):
+def _answer(status, body, etag=False):
     data = orjson.dumps(body)
     headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
     if etag:
         tag = hashlib.sha1(orjson.dumps(body, option=orjson.OPT_SORT_KEYS),
                            usedforsecurity=False).hexdigest()
         headers.append(("ETag", f'"{tag}"'))
-    start_response(status, headers)
-    return [data]
+    return status, headers, data
 
 
-def app(environ, start_response):
-    match = PATH.match(environ.get("PATH_INFO", ""))
-    if environ["REQUEST_METHOD"] != "GET" or not match:
-        return _answer(start_response, "404 NOT FOUND", {"message": "Not found."})
-    scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+def answer(authorization: str, bucketlist_id: int) -> tuple[str, list, bytes]:
+    """Status, headers and body of GET /bucketlists/<bucketlist_id> with this Authorization."""
+    scheme, _, token = authorization.partition(" ")
     try:
         claims = jwt.decode(token, SECRET, algorithms=["HS256"],
                             options={"require": ["sub", "sid", "iat", "exp", "jti"]})
         user_id, session_id = int(claims["sub"]), int(claims["sid"])
     except (jwt.InvalidTokenError, ValueError):
-        return _answer(start_response, "401 UNAUTHORIZED", {"message": "Invalid token."})
+        return _answer("401 UNAUTHORIZED", {"message": "Invalid token."})
     cursor = _cursor()
     cursor.execute(DETAIL_SQL, {"session_id": session_id, "user_id": user_id,
-                                "bucketlist_id": int(match[1])})
+                                "bucketlist_id": bucketlist_id})
     rows = cursor.fetchall()
     if scheme.lower() != "bearer" or not rows or rows[0][1]:
-        return _answer(start_response, "401 UNAUTHORIZED", {"message": "Invalid token."})
+        return _answer("401 UNAUTHORIZED", {"message": "Invalid token."})
     row = rows[0]
     if row[2] is None:
-        return _answer(start_response, "404 NOT FOUND", {"message": "Bucketlist not found."})
+        return _answer("404 NOT FOUND", {"message": "Bucketlist not found."})
     items = [{"id": i[7], "name": i[8], "done": i[9], "date_created": _iso(i[10]),
               "date_modified": _iso(i[11]), "date_done": _iso(i[12])}
              for i in rows if i[7] is not None]
-    return _answer(start_response, "200 OK", {
+    return _answer("200 OK", {
         "id": row[2], "name": row[3], "date_created": _iso(row[4]),
         "date_modified": _iso(row[5]), "created_by": row[6], "items_count": len(items),
         "done_count": sum(item["done"] for item in items), "items": items}, etag=True)
+
+
+def app(environ, start_response):
+    match = PATH.match(environ.get("PATH_INFO", ""))
+    if environ["REQUEST_METHOD"] != "GET" or not match:
+        status, headers, data = _answer("404 NOT FOUND", {"message": "Not found."})
+    else:
+        status, headers, data = answer(environ.get("HTTP_AUTHORIZATION", ""), int(match[1]))
+    start_response(status, headers)
+    return [data]
