@@ -141,14 +141,6 @@ def available() -> bool:
     return bool(NGINX and REDIS)
 
 
-def wait_until(condition, timeout: float = 30, interval: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        time.sleep(interval)
-
-
 def call(base: str, method: str, path: str, body=None, token=None, key=None,
          timeout: float = 15) -> tuple[int, dict | None, dict]:
     """(status, JSON body or None, headers) of one request; status 0 when no answer came."""
