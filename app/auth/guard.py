@@ -17,7 +17,7 @@ MISSING_MESSAGE = "Authorization required. Send the header 'Authorization: Beare
 # run with its values bound. It runs before every authenticated request, so it reads the columns the
 # views use as a row on the session's connection: building an ORM object here doubled its cost.
 CALLER = (
-    select(User.id, User.email, User.date_created, User.bucketlists_count,
+    select(User.id, User.email, User.bucketlists_count,
            LoginSession.id.label("session_id"), LoginSession.ended_at.label("session_ended_at"))
     .outerjoin(LoginSession, and_(LoginSession.id == bindparam("session_id"),
                                   LoginSession.user_id == User.id))
@@ -28,7 +28,7 @@ CALLER = (
 def authenticate_request() -> tuple[Row, AccessToken]:
     """The caller and the token of the `Authorization: Bearer <token>` header (any case of Bearer).
 
-    The caller is a row (id, email, date_created, bucketlists_count); one query finds the user and
+    The caller is a row (id, email, bucketlists_count); one query finds the user and
     whether the token's login session still lives (not logged out, nor ended by a password change
     or reset, nor purged).
     """
