@@ -86,6 +86,7 @@ def losing_instances(seconds: int = 10) -> dict:
         "seconds": result.seconds,
         "reads": len(result.read_statuses),
         "read_failures": result.read_failures,
+        "reads_cut": result.reads_cut,
         "creates": len(result.created),
         "create_attempts": result.create_attempts,
         "create_attempts_failed": result.create_failures,
@@ -116,7 +117,8 @@ def main():
     losing = result["losing"]
     print(f"losing instances under load ({losing['requests']} requests in "
           f"{losing['seconds']:.1f} s, one SIGKILL at 2 s, one SIGTERM at 4 s):")
-    print(f"  reads failed: {losing['read_failures']} of {losing['reads']}")
+    print(f"  reads failed: {losing['read_failures']} of {losing['reads']} (read attempts cut "
+          f"without a whole answer, repeated by the client: {losing['reads_cut']})")
     print(f"  creates: {losing['creates']}, attempts {losing['create_attempts']}, "
           f"attempts that failed and were retried with their key "
           f"{losing['create_attempts_failed']}, never answered {losing['unanswered_creates']}")

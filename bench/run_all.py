@@ -213,7 +213,8 @@ attempt with it) and read each one back through nginx, while one of the three in
 killed (SIGKILL) at 2 s and another stopped (SIGTERM) at 4 s:
 
 - reads that failed: **{losing['read_failures']} of {losing['reads']}** (nginx repeats a read
-  on the next instance)
+  on the next instance); read attempts whose connection was cut before a whole answer came,
+  which the client repeated: {losing['reads_cut']}
 - create attempts that failed (502 from a killed instance, or no answer):
   {losing['create_attempts_failed']} of {losing['create_attempts']}, every one retried with its key;
   creates never answered: **{losing['unanswered_creates']}**

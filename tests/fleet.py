@@ -174,10 +174,12 @@ def log_in(base: str, email: str, password: str = "fleet password") -> str:  # n
 
 @dataclass
 class LoadResult:
-    """What clients saw during a load: reads, creates (each retried with its key until it got an
-    answer), and how long each request took."""
+    """What clients saw during a load: reads (repeated by the client when the connection was cut
+    before a whole answer came), creates (each retried with its key until it got an answer), and
+    how long each request took."""
 
-    read_statuses: list[int] = field(default_factory=list)
+    read_statuses: list[int] = field(default_factory=list)  # each read's answer (0: none)
+    reads_cut: int = 0      # read attempts with no whole answer, which the client repeated
     created: dict = field(default_factory=dict)         # key -> id of the bucketlist
     create_attempts: int = 0
     create_failures: int = 0                            # attempts answered 5xx or not at all
@@ -221,11 +223,19 @@ def run_load(base: str, token: str, seconds: float, clients: int = 6,
                 with lock:
                     result.unanswered_keys.append(key)
                 continue
-            begun = time.monotonic()
-            status, _, _ = call(base, "GET", f"/bucketlists/{result.created[key]}", token=token)
-            with lock:
-                result.read_statuses.append(status)
-                result.latencies.append(time.monotonic() - begun)
+            for _ in range(3):  # a read is safe to repeat, by nginx or by its client
+                begun = time.monotonic()
+                status, _, _ = call(base, "GET", f"/bucketlists/{result.created[key]}",
+                                    token=token)
+                with lock:
+                    result.latencies.append(time.monotonic() - begun)
+                    if status != 0:
+                        result.read_statuses.append(status)
+                        break
+                    result.reads_cut += 1
+            else:
+                with lock:
+                    result.read_statuses.append(0)
 
     threads = [threading.Thread(target=client, args=(number,)) for number in range(clients)]
     for thread in threads:
