@@ -17,6 +17,13 @@ Autocommit for reads. A GET or HEAD only reads, each of its statements sees comm
 nothing it does needs to be undone; so the connection it checks out is put in autocommit (psycopg2
 then sends no BEGIN, and the rollback when the request ends has nothing to do). Requests that write
 keep the ordinary transaction that `db.session.commit()` ends.
+
+SQLite writes one at a time. A request that may write (any method but GET, HEAD and OPTIONS), and
+any work outside a request, begins its transaction with BEGIN IMMEDIATE, which takes SQLite's
+write lock at once: such transactions run one after the other, so what PostgreSQL's row locks
+decide (a user's bucketlist cap, an Idempotency-Key used twice at once, a login racing a password
+change) holds on the embedded database too, where a reader upgrading to a writer would otherwise
+race or fail with "database is locked". Reads begin an ordinary (deferred) transaction.
 """
 
 import os
@@ -68,6 +75,19 @@ def _enable_sqlite_foreign_keys(dbapi_connection, _connection_record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+def _take_over_sqlite_transactions(dbapi_connection, _connection_record) -> None:
+    # pysqlite's own transaction handling would send a deferred BEGIN before the first write;
+    # with it off, _begin_sqlite below decides how each transaction begins.
+    dbapi_connection.isolation_level = None
+
+
+def _begin_sqlite(connection) -> None:
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return
+    reading = has_request_context() and request.method in READ_ONLY_METHODS
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LAST_USED = "last_used"
 READ_ONLY_AUTOCOMMIT = "read_only_autocommit"
@@ -110,7 +130,7 @@ def _on_checkin(dbapi_connection, connection_record) -> None:
 def init_app(app: Flask) -> None:
     """Bind the database and the migrations to the app; install the idle pre-ping (following
     DATABASE_POOL_PRE_PING and DATABASE_PING_AFTER_IDLE_MS) and the read-only autocommit on the
-    pool of its engine."""
+    pool of its engine, and on SQLite the write lock taken when a writing transaction begins."""
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
     with app.app_context():
@@ -122,3 +142,6 @@ def init_app(app: Flask) -> None:
         event.listen(engine, "checkin", _mark_used)
     event.listen(engine, "checkout", _on_checkout)
     event.listen(engine, "checkin", _on_checkin)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _take_over_sqlite_transactions)
+        event.listen(engine, "begin", _begin_sqlite)

@@ -26,6 +26,14 @@ class LimitReachedError(APIError):
         super().__init__(409, message)
 
 
+class AccountDeletedError(APIError):
+    """The caller's account was deleted while their request ran: 401, as their token now is."""
+
+    def __init__(self) -> None:
+        super().__init__(401, "This account no longer exists. Please register or login.",
+                         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
 class NotModifiedError(Exception):
     """The client's copy, named by If-None-Match, is current: 304 with no body, and the ETag."""
 

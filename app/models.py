@@ -16,13 +16,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from app.database import db
-from app.errors import LimitReachedError
+from app.errors import AccountDeletedError, LimitReachedError
 from app.extensions import bcrypt
 from app.timestamps import utcnow
 
 # The largest id an INTEGER primary key can hold; a larger one in a URL or token names nothing.
 MAX_ID = 2**31 - 1
 BCRYPT_MAX_BYTES = 72
+# A deleted row's id is never given to a new one, so a client (or a token) holding the old id
+# cannot reach the new row. PostgreSQL's sequences never go back; SQLite needs AUTOINCREMENT.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 
 def password_fits_bcrypt(password: str) -> bool:
@@ -36,7 +39,8 @@ class User(db.Model):
     __tablename__ = "users"
     # E-mails are stored in lower case, so the unique constraint ignores case; the database holds
     # every writer to that, not only this app.
-    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),
+                      NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(256), unique=True)
@@ -100,6 +104,7 @@ class Bucketlist(Timestamped, db.Model):
         Index("ix_bucketlists_created_by_name", "created_by", "name", "id"),
         Index("ix_bucketlists_created_by_date_created", "created_by", "date_created", "id"),
         Index("ix_bucketlists_created_by_date_modified", "created_by", "date_modified", "id"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,10 +126,13 @@ class Bucketlist(Timestamped, db.Model):
 
         The user's row stays locked (FOR UPDATE) until the transaction ends, so racing creates
         are counted one after the other; the database's trigger raises the count on INSERT.
+        AccountDeletedError if the user was deleted since the request was authenticated.
         """
         held = db.session.scalar(
             db.select(User.bucketlists_count).where(User.id == owner_id).with_for_update()
         )
+        if held is None:
+            raise AccountDeletedError()
         if held >= limit:
             raise LimitReachedError(
                 f"A user may have at most {limit} bucketlists (MAX_BUCKETLISTS_PER_USER); "
@@ -174,6 +182,7 @@ class Item(Timestamped, db.Model):
         Index("ix_items_bucketlist_id_id", "bucketlist_id", "id"),
         Index("ix_items_bucketlist_id_name", "bucketlist_id", "name", "id"),
         Index("ix_items_bucketlist_id_done", "bucketlist_id", "done", "id"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

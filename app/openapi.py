@@ -11,9 +11,10 @@ writes that are conditional only when the client sends If-Match (unless REQUIRE_
 
 import copy
 import functools
+import hashlib
 
 import flask_smorest
-from flask import current_app, g, request
+from flask import current_app, g, json, request
 from flask_smorest.exceptions import PreconditionFailed
 from flask_smorest.utils import resolve_schema_instance
 from marshmallow import Schema, fields
@@ -30,6 +31,9 @@ from app.parser import Parser
 BEARER_SCHEME = "bearerAuth"
 PRECONDITION_FAILED_MESSAGE = (
     "The resource has changed since the ETag in If-Match: GET it again, then retry."
+)
+MATCHED_NONE_MATCH_MESSAGE = (
+    "If-None-Match names the resource's current version (or is *), so it was not changed."
 )
 PRECONDITION_REQUIRED_MESSAGE = (
     "Send If-Match with the resource's current ETag (from GET): writes must be conditional."
@@ -206,7 +210,14 @@ class Blueprint(flask_smorest.Blueprint):
             raise APIError(428, PRECONDITION_REQUIRED_MESSAGE)
 
     def check_etag(self, etag_data, etag_schema=None) -> None:
-        """412 unless If-Match names the resource's current ETag; no If-Match, no check."""
+        """412 unless If-Match names the resource's current ETag, and 412 when If-None-Match
+        does (or is `*`, which any existing resource matches: RFC 9110 §13.1.2); neither header,
+        no check."""
+        if request.if_none_match and (
+            request.if_none_match.star_tag
+            or request.if_none_match.contains_weak(etag_of(etag_data, etag_schema))
+        ):
+            raise APIError(412, MATCHED_NONE_MATCH_MESSAGE)
         if not request.if_match:
             return
         try:
@@ -227,6 +238,15 @@ class Blueprint(flask_smorest.Blueprint):
         if (request.method in self.METHODS_CHECKING_NOT_MODIFIED
                 and request.if_none_match.contains_weak(etag)):
             raise NotModifiedError(etag)
+
+
+def etag_of(etag_data, etag_schema=None) -> str:
+    """The ETag flask-smorest gives this data: the SHA-1 of its JSON with sorted keys, dumped
+    through the schema first if one is given."""
+    if etag_schema is not None:
+        etag_data = resolve_schema_instance(etag_schema).dump(etag_data)
+    data = json.dumps(etag_data, sort_keys=True).encode()
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()  # a version, not a secret
 
 
 def body_schema(view) -> Schema | None:

@@ -155,7 +155,7 @@ class SessionBrowserTestCase(LiveBrowserTestCase):
 
         [message] = delivered(self.smtp.inbox, timeout=10)  # sent by the server's own outbox
         token = reset_token(message)
-        link = f"{self.base}/auth/password-reset/confirm?token={token}"
+        link = f"{self.base}/auth/password-reset/confirm#token={token}"
         self.assertIn(link, message.get_content())
 
         page.goto(link)

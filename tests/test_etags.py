@@ -138,6 +138,29 @@ class IfMatchTestCase(EtagTestCase):
     def test_star_matches_any_current_version(self):
         self.assertEqual(self.write("put", self.path, "*", {"name": "Any"}).status_code, 200)
 
+    def test_if_none_match_that_matches_makes_a_write_412_and_changes_nothing(self):
+        # RFC 9110 §13.1.2: `*` matches any current version, and so does the current ETag.
+        writes = [("put", self.path, {"name": "Overwrite"}), ("delete", self.path, None),
+                  ("put", self.item_path, {"name": "Overwrite"}),
+                  ("patch", self.item_path, {"done": True}), ("delete", self.item_path, None)]
+        for header in ["*", "current", 'W/"other", current']:
+            for method, path, body in writes:
+                with self.subTest(header=header, method=method, path=path):
+                    value = header.replace("current", self.etag(path))
+                    response = getattr(self.client(), method)(
+                        path, headers={**self.headers, "If-None-Match": value}, json=body)
+                    self.assertIn("If-None-Match", self.assert_error(response, 412)["message"])
+        self.assertEqual(self.names(), (["Travel"], ["See the aurora"]))
+
+    def test_if_none_match_naming_another_version_lets_a_write_through(self):
+        for method, path, body in [("patch", self.item_path, {"done": True}),
+                                   ("put", self.path, {"name": "Renamed"})]:
+            with self.subTest(method=method, path=path):
+                response = getattr(self.client(), method)(
+                    path, headers={**self.headers, "If-None-Match": '"an-old-version"'},
+                    json=body)
+                self.assertEqual(response.status_code, 200, response.data)
+
     def test_if_match_on_what_is_gone_is_404(self):
         etag = self.etag(self.item_path)
         self.assertEqual(self.write("delete", self.item_path).status_code, 200)

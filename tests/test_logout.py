@@ -9,7 +9,7 @@ from app.auth.commands import purge_dead_sessions, purge_expired_reset_tokens
 from app.auth.models import LoginSession, PasswordResetToken
 from tests.base import BaseTestCase
 from tests.database import release
-from tests.test_tokens import make_token, valid_claims
+from tests.test_tokens import make_token, session_of, valid_claims
 
 REVOKED = "Token revoked. Please login again."
 
@@ -96,7 +96,8 @@ class LogoutTestCase(BaseTestCase):
 
     def test_logout_with_an_expired_token_is_401(self):
         past = datetime.now(timezone.utc) - timedelta(minutes=10)
-        expired = make_token(valid_claims(iat=past, exp=past + timedelta(minutes=5)))
+        expired = make_token(valid_claims(session_of(self.token), iat=past,
+                                          exp=past + timedelta(minutes=5)))
         self.assert_error(self.logout(expired), 401,
                           "Expired token. Please login to get a new token")
         self.assertEqual(self.ended(), 0)

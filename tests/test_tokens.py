@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import jwt
 
 from app import db
+from app.auth.models import LoginSession
 from app.models import User
 from instance.config import TESTING_SECRET
 from tests.base import BaseTestCase
@@ -26,11 +27,16 @@ def make_token(claims: dict, secret: str = TESTING_SECRET, algorithm: str = "HS2
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 
-def valid_claims(**changes) -> dict:
-    """Claims that would be accepted for user 1 in their first login session, with changes (None
-    removes a claim)."""
+def session_of(token: str) -> str:
+    """The handle of the login session an access token names (its `sid`)."""
+    return jwt.decode(token, TESTING_SECRET, algorithms=["HS256"])["sid"]
+
+
+def valid_claims(session: str, **changes) -> dict:
+    """Claims that would be accepted for user 1 in the login session of this handle, with changes
+    (None removes a claim)."""
     now = datetime.now(timezone.utc)
-    claims = {"sub": "1", "sid": "1", "iat": now, "exp": now + timedelta(minutes=5),
+    claims = {"sub": "1", "sid": session, "iat": now, "exp": now + timedelta(minutes=5),
               "jti": uuid.uuid4().hex}
     claims.update(changes)
     return {key: value for key, value in claims.items() if value is not None}
@@ -42,6 +48,7 @@ class TokenTestCase(BaseTestCase):
     def setUp(self):
         super().setUp()
         self.token = self.get_token()
+        self.session = session_of(self.token)
         self.bucketlist = self.create_bucketlist(self.token, "Guarded")
 
     def call_all(self, headers):
@@ -63,7 +70,7 @@ class TokenTestCase(BaseTestCase):
     def test_bad_token_ids_are_401(self):
         for jti in ["", 12, "j" * 65, None, "a\x00b", "\u00e9t\u00e9", "a b"]:
             with self.subTest(jti=jti):
-                claims = valid_claims()
+                claims = valid_claims(self.session)
                 claims["jti"] = jti
                 self.assert_refused(self.auth_header(make_token(claims)), INVALID)
 
@@ -107,60 +114,75 @@ class TokenTestCase(BaseTestCase):
                 self.assert_refused({"Authorization": value})
 
     def test_bad_signature_is_401(self):
-        forged = make_token(valid_claims(), secret=TESTING_SECRET[::-1])
+        forged = make_token(valid_claims(self.session), secret=TESTING_SECRET[::-1])
         self.assert_refused(self.auth_header(forged), INVALID)
 
     def test_tampered_payload_is_401(self):
         header, _, signature = self.token.split(".")
-        payload = base64.urlsafe_b64encode(json.dumps(valid_claims(sub="2", iat=1, exp=2**40),
+        claims = valid_claims(self.session, sub="2", iat=1, exp=2**40)
+        payload = base64.urlsafe_b64encode(json.dumps(claims,
                                                       default=str).encode()).rstrip(b"=")
         self.assert_refused(self.auth_header(f"{header}.{payload.decode()}.{signature}"), INVALID)
 
     def test_alg_none_is_401(self):
-        unsigned = jwt.encode(valid_claims(), key=None, algorithm="none")
+        unsigned = jwt.encode(valid_claims(self.session), key=None, algorithm="none")
         self.assert_refused(self.auth_header(unsigned), INVALID)
 
     def test_other_algorithms_with_the_right_secret_are_401(self):
         for algorithm in ["HS384", "HS512"]:
             with self.subTest(algorithm=algorithm):
-                token = make_token(valid_claims(), algorithm=algorithm)
+                token = make_token(valid_claims(self.session), algorithm=algorithm)
                 self.assert_refused(self.auth_header(token), INVALID)
 
     def test_missing_claims_are_401(self):
         for claim in ["sub", "sid", "iat", "exp", "jti"]:
             with self.subTest(claim=claim):
-                token = make_token(valid_claims(**{claim: None}))
+                token = make_token(valid_claims(self.session, **{claim: None}))
                 self.assert_refused(self.auth_header(token), INVALID)
 
     def test_bad_subjects_are_401(self):
         for subject in [1, "", "abc", "-1", "0", "1.0", " 1", "\u0661", str(2**31), str(10**40)]:
             with self.subTest(subject=subject):
-                token = make_token(valid_claims(sub=subject))
+                token = make_token(valid_claims(self.session, sub=subject))
                 self.assert_refused(self.auth_header(token), INVALID)
 
-    def test_bad_session_ids_are_401(self):
-        for session in [1, "", "abc", "0", " 1", "\u0661", str(2**31), "9" * 5000]:
-            with self.subTest(session=str(session)[:20]):
-                token = make_token(valid_claims(sid=session))
+    def test_bad_session_handles_are_401(self):
+        for session in [1, "", "abc", "1", " " + self.session[1:], self.session + "x",
+                        self.session[:-1] + "\u0661", self.session[:-1] + ".", "9" * 5000]:
+            with self.subTest(session=str(session)[:30]):
+                token = make_token(valid_claims(self.session, sid=session))
                 self.assert_refused(self.auth_header(token), INVALID)
 
     def test_a_token_naming_another_users_session_is_401(self):
         self.register_user(email="other@example.com")
-        self.login_user(email="other@example.com")  # session 2, of user 2
-        token = make_token(valid_claims(sid="2"))
+        other = session_of(self.login_user(email="other@example.com").get_json()["access_token"])
+        token = make_token(valid_claims(other))
         self.assert_refused(self.auth_header(token), REVOKED)
 
     def test_a_token_naming_no_session_is_401(self):
-        self.assert_refused(self.auth_header(make_token(valid_claims(sid="99"))), REVOKED)
+        unknown = "A" * len(self.session)
+        self.assert_refused(self.auth_header(make_token(valid_claims(unknown))), REVOKED)
+
+    def test_sessions_are_named_by_random_handles_not_sequential_ids(self):
+        handles = {session_of(self.login_user().get_json()["access_token"]) for _ in range(5)}
+        handles.add(self.session)
+        self.assertEqual(len(handles), 6)
+        for handle in handles:
+            self.assertRegex(handle, r"^[A-Za-z0-9_-]{24}$")
+            self.assertFalse(handle.isdigit())
+        with self.app.app_context():
+            ids = db.session.scalars(db.select(LoginSession.id)).all()
+        self.assertTrue(all(str(session_id) not in handles for session_id in ids))
 
     def test_expired_token_is_401_with_the_tutorial_message(self):
         past = datetime.now(timezone.utc) - timedelta(minutes=10)
-        token = make_token(valid_claims(iat=past, exp=past + timedelta(minutes=5)))
+        token = make_token(valid_claims(self.session, iat=past, exp=past + timedelta(minutes=5)))
         self.assert_refused(self.auth_header(token), EXPIRED)
 
     def test_a_token_that_worked_is_refused_once_it_expires(self):
         issued = datetime.now(timezone.utc)
-        token = make_token(valid_claims(iat=issued, exp=issued + timedelta(seconds=2)))
+        token = make_token(valid_claims(self.session, iat=issued,
+                                        exp=issued + timedelta(seconds=2)))
         headers = self.auth_header(token)
         self.assertEqual(self.client().get("/bucketlists/", headers=headers).status_code, 200)
         expires = jwt.decode(token, TESTING_SECRET, algorithms=["HS256"])["exp"]
@@ -180,10 +202,11 @@ class TokenTestCase(BaseTestCase):
         self.assert_refused(self.auth_header(self.token), INVALID, owner_remains=False)
 
     def test_token_of_an_unknown_user_is_401(self):
-        self.assert_refused(self.auth_header(make_token(valid_claims(sub="42"))), INVALID)
+        token = make_token(valid_claims(self.session, sub="42"))
+        self.assert_refused(self.auth_header(token), INVALID)
 
     def test_token_signed_with_another_apps_secret_is_401(self):
-        token = make_token(valid_claims(), secret="x" * 64)
+        token = make_token(valid_claims(self.session), secret="x" * 64)
         self.assert_refused(self.auth_header(token), INVALID)
 
     def test_challenge_says_whether_the_token_was_missing_or_invalid(self):

@@ -8,9 +8,9 @@ from app.auth.credentials import replace_password
 from app.auth.schemas import MeSchema, PasswordChangeSchema, PasswordSchema, TokenSchema
 from app.auth.sessions import start_session
 from app.auth.throttling import caller_email_key, throttled
-from app.auth.tokens import invalid_token
 from app.auth.views import blp
 from app.database import db
+from app.errors import AccountDeletedError
 from app.models import User
 from app.schemas import MessageSchema
 
@@ -22,7 +22,7 @@ def caller_confirmed_by(password: str, field: str) -> User:
     400 naming `field`."""
     user = db.session.get(User, g.user.id, with_for_update=True)
     if user is None:
-        raise invalid_token()  # deleted since the guard looked
+        raise AccountDeletedError()  # deleted since the guard looked
     if not user.password_is_valid(password):
         raise ValidationError({field: [NOT_YOUR_PASSWORD]})
     return user

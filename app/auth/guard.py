@@ -19,7 +19,7 @@ MISSING_MESSAGE = "Authorization required. Send the header 'Authorization: Beare
 CALLER = (
     select(User.id, User.email, User.bucketlists_count,
            LoginSession.id.label("session_id"), LoginSession.ended_at.label("session_ended_at"))
-    .outerjoin(LoginSession, and_(LoginSession.id == bindparam("session_id"),
+    .outerjoin(LoginSession, and_(LoginSession.handle == bindparam("session"),
                                   LoginSession.user_id == User.id))
     .where(User.id == bindparam("user_id"))
 )
@@ -36,7 +36,7 @@ def authenticate_request() -> tuple[Row, AccessToken]:
     if authorization is None or authorization.type != "bearer" or not authorization.token:
         raise APIError(401, MISSING_MESSAGE, headers={"WWW-Authenticate": "Bearer"})
     token = decode_token(authorization.token)
-    params = {"session_id": token.session_id, "user_id": token.user_id}
+    params = {"session": token.session, "user_id": token.user_id}
     caller = db.session.connection().execute(CALLER, params).first()
     if caller is None:
         raise invalid_token()

@@ -4,12 +4,22 @@ Both hold only hashes of the tokens they stand for; a database that leaks gives 
 """
 
 import hashlib
+import secrets
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import db
+from app.models import NEVER_REUSE_IDS
+
+# A session's handle: 24 URL-safe characters, 144 random bits.
+HANDLE_LENGTH = 24
+
+
+def new_session_handle() -> str:
+    """A new random session handle."""
+    return secrets.token_urlsafe(HANDLE_LENGTH * 3 // 4)
 
 
 def token_digest(token: str) -> str:
@@ -20,7 +30,9 @@ def token_digest(token: str) -> str:
 class LoginSession(db.Model):
     """One login, and every access and refresh token descended from it.
 
-    Access tokens name it (their `sid` claim) and are refused once it has ended. Its refresh token
+    Tokens name it by `handle`, a random text no one can guess (an access token's `sid` claim,
+    the first part of a refresh token), never by its sequential id; they are refused once it has
+    ended. Its refresh token
     rotates on every refresh: `generation` counts the rotations and `refresh_token_hash` is the
     SHA-256 of the one refresh token that still works. It ends on logout, on a password change or
     reset, when a spent refresh token is presented again, REFRESH_TOKEN_LIFETIME_SECONDS after the
@@ -28,8 +40,11 @@ class LoginSession(db.Model):
     """
 
     __tablename__ = "login_sessions"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(HANDLE_LENGTH), unique=True,
+                                        default=new_session_handle)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -41,7 +41,12 @@ The link works once. If you did not ask, ignore this mail: your password stays a
 
 
 def _confirm_url() -> str:
-    """The reset form's address: PUBLIC_URL's, else this request's host (TRUSTED_HOSTS)."""
+    """The reset form's address: PUBLIC_URL's, else this request's host.
+
+    Production and staging refuse to start with MAIL_SERVER but without PUBLIC_URL, so a mail
+    they send never takes its link from a Host header; development, which only logs mail unless
+    told otherwise, falls back to the request's host.
+    """
     base = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
     return base + url_for("auth.confirm_password_reset")
 
@@ -70,7 +75,7 @@ def mail_reset_token(email: str, confirm_url: str) -> None:
                                       created_at=now,
                                       expires_at=now + timedelta(seconds=lifetime)))
     db.session.commit()
-    text = MAIL_TEXT.format(minutes=lifetime // 60, link=f"{confirm_url}?token={token}",
+    text = MAIL_TEXT.format(minutes=lifetime // 60, link=f"{confirm_url}#token={token}",
                             token=token)
     send_mail(email, SUBJECT, text)
 

@@ -1,6 +1,6 @@
 """Login sessions: start one at login, renew it with its refresh token, end one or all of a user's.
 
-A refresh token is `<session id>.<generation>.<random>.<tag>`, the tag an HMAC of the rest under
+A refresh token is `<session handle>.<generation>.<random>.<tag>`, the tag an HMAC of the rest under
 SECRET: a token this service never issued (garbage, or one from another secret) is refused before
 any query, and one it did issue can be told apart from a forgery when it comes back after it was
 spent. That is how reuse is detected (RFC 9700 section 4.14.2): presenting a spent refresh token
@@ -16,8 +16,8 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import update
 
-from app.auth.models import LoginSession, token_digest
-from app.auth.tokens import generate_token, invalid_token, is_id
+from app.auth.models import LoginSession, new_session_handle, token_digest
+from app.auth.tokens import generate_token, invalid_token, is_handle
 from app.database import db
 from app.timestamps import as_utc, utcnow
 
@@ -35,26 +35,26 @@ def _tag(body: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def _new_refresh_token(session_id: int, generation: int) -> str:
-    body = f"{session_id}.{generation}.{secrets.token_urlsafe(32)}"
+def _new_refresh_token(handle: str, generation: int) -> str:
+    body = f"{handle}.{generation}.{secrets.token_urlsafe(32)}"
     return f"{body}.{_tag(body)}"
 
 
-def _issued_by_us(token: str) -> tuple[int, int]:
-    """The session id and generation of a refresh token this service issued; else a 401."""
+def _issued_by_us(token: str) -> tuple[str, int]:
+    """The session handle and generation of a refresh token this service issued; else a 401."""
     body, _, tag = token.rpartition(".")
     parts = body.split(".")
-    if (len(parts) != 3 or not is_id(parts[0]) or not parts[1].isascii()
+    if (len(parts) != 3 or not is_handle(parts[0]) or not parts[1].isascii()
             or not parts[1].isdigit() or len(parts[1]) > 9
             or not hmac.compare_digest(tag.encode(), _tag(body).encode())):
         raise invalid_token(INVALID_REFRESH_MESSAGE)
-    return int(parts[0]), int(parts[1])
+    return parts[0], int(parts[1])
 
 
 def _tokens(session: LoginSession, refresh_token: str) -> dict:
     """What a client gets for a session: a new access token and this refresh token."""
     return {
-        "access_token": generate_token(session.user_id, session.id),
+        "access_token": generate_token(session.user_id, session.handle),
         "refresh_token": refresh_token,
         "token_type": TOKEN_TYPE,
         "expires_in": current_app.config["TOKEN_LIFETIME_SECONDS"],
@@ -81,12 +81,12 @@ def start_session(user_id: int) -> dict:
         .values(ended_at=now)
     )
     lifetime = timedelta(seconds=current_app.config["REFRESH_TOKEN_LIFETIME_SECONDS"])
-    session = LoginSession(user_id=user_id, created_at=now, refreshed_at=now,
-                           expires_at=now + lifetime, generation=0, refresh_token_hash="")
+    handle = new_session_handle()
+    refresh_token = _new_refresh_token(handle, 0)
+    session = LoginSession(handle=handle, user_id=user_id, created_at=now, refreshed_at=now,
+                           expires_at=now + lifetime, generation=0,
+                           refresh_token_hash=token_digest(refresh_token))
     db.session.add(session)
-    db.session.flush()  # the session's id is part of its refresh token
-    refresh_token = _new_refresh_token(session.id, 0)
-    session.refresh_token_hash = token_digest(refresh_token)
     return _tokens(session, refresh_token)
 
 
@@ -96,12 +96,12 @@ def refresh_session(refresh_token: str) -> dict:
     A 401 when the token is not one this service issued, when its session has ended or expired,
     and when it was spent already (then the session ends).
     """
-    session_id, generation = _issued_by_us(refresh_token)
-    session = db.session.get(LoginSession, session_id)
+    handle, generation = _issued_by_us(refresh_token)
+    session = db.session.scalar(db.select(LoginSession).where(LoginSession.handle == handle))
     if session is None or session.ended_at is not None:
         raise invalid_token(ENDED_MESSAGE)
     if generation < session.generation:
-        _end_reused(session_id)
+        _end_reused(handle)
     if generation != session.generation or not hmac.compare_digest(
         token_digest(refresh_token), session.refresh_token_hash
     ):
@@ -109,15 +109,15 @@ def refresh_session(refresh_token: str) -> dict:
     now = utcnow()
     idle = timedelta(seconds=current_app.config["REFRESH_TOKEN_IDLE_SECONDS"])
     if now >= as_utc(session.expires_at) or now >= as_utc(session.refreshed_at) + idle:
-        end_session(session_id)
+        end_session(handle)
         db.session.commit()
         raise invalid_token(ENDED_MESSAGE)
-    new_token = _new_refresh_token(session_id, generation + 1)
+    new_token = _new_refresh_token(handle, generation + 1)
     # Only the refresh that moves the generation on wins; one racing it with the same token
     # finds the generation moved, which is a reuse.
     renewed = db.session.execute(
         update(LoginSession)
-        .where(LoginSession.id == session_id, LoginSession.generation == generation,
+        .where(LoginSession.id == session.id, LoginSession.generation == generation,
                LoginSession.ended_at.is_(None))
         .values(generation=generation + 1, refresh_token_hash=token_digest(new_token),
                 refreshed_at=now)
@@ -125,23 +125,24 @@ def refresh_session(refresh_token: str) -> dict:
     )
     if renewed.rowcount != 1:
         db.session.rollback()
-        _end_reused(session_id)
+        _end_reused(handle)
     db.session.commit()
     return _tokens(session, new_token)
 
 
-def _end_reused(session_id: int):
+def _end_reused(handle: str):
     """End a session whose spent refresh token came back; always raises the 401."""
-    end_session(session_id)
+    end_session(handle)
     db.session.commit()
     raise invalid_token(REUSED_MESSAGE)
 
 
-def end_session(session_id: int) -> bool:
-    """End this session (in the current transaction); False if it had ended already."""
+def end_session(handle: str) -> bool:
+    """End the session of this handle (in the current transaction); False if it had ended
+    already."""
     result = db.session.execute(
         update(LoginSession)
-        .where(LoginSession.id == session_id, LoginSession.ended_at.is_(None))
+        .where(LoginSession.handle == handle, LoginSession.ended_at.is_(None))
         .values(ended_at=utcnow())
         .execution_options(synchronize_session=False)
     )

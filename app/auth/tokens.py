@@ -1,5 +1,5 @@
-"""Access tokens: HS256 JSON Web Tokens carrying the user id as `sub`, the login session as `sid`
-and a unique `jti`."""
+"""Access tokens: HS256 JSON Web Tokens carrying the user id as `sub`, the login session's random
+handle as `sid` and a unique `jti`."""
 
 import functools
 import re
@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import jwt
 from flask import current_app
 
+from app.auth.models import HANDLE_LENGTH
 from app.errors import APIError
 from app.models import MAX_ID
 from app.timestamps import utcnow
@@ -22,6 +23,7 @@ REVOKED_MESSAGE = "Token revoked. Please login again."
 # The ids this app issues are uuid4 hex; anything else (a NUL, spaces, 65+ characters) is refused
 # before it reaches a query.
 VALID_JTI = re.compile(r"[A-Za-z0-9_-]{1,64}")
+VALID_HANDLE = re.compile(rf"[A-Za-z0-9_-]{{{HANDLE_LENGTH}}}")
 # Verified tokens remembered per process (a few hundred bytes each).
 VERIFIED_TOKENS_KEPT = 4096
 # RFC 6750: a 401 for a bearer token says so, and why.
@@ -30,11 +32,11 @@ INVALID_TOKEN_CHALLENGE = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 @dataclass(frozen=True)
 class AccessToken:
-    """What a verified token says: whose it is, of which login session, its id, and when it
-    expires."""
+    """What a verified token says: whose it is, the handle of its login session, its id, and when
+    it expires."""
 
     user_id: int
-    session_id: int
+    session: str
     jti: str
     expires_at: datetime
 
@@ -44,13 +46,13 @@ def invalid_token(message: str = INVALID_MESSAGE) -> APIError:
     return APIError(401, message, headers=INVALID_TOKEN_CHALLENGE)
 
 
-def generate_token(user_id: int, session_id: int) -> str:
-    """A signed token for this user and login session, valid for TOKEN_LIFETIME_SECONDS, with a
-    unique id."""
+def generate_token(user_id: int, session: str) -> str:
+    """A signed token for this user and login session (its handle), valid for
+    TOKEN_LIFETIME_SECONDS, with a unique id."""
     now = utcnow()
     payload = {
         "sub": str(user_id),
-        "sid": str(session_id),
+        "sid": session,
         "iat": now,
         "exp": now + timedelta(seconds=current_app.config["TOKEN_LIFETIME_SECONDS"]),
         "jti": uuid.uuid4().hex,
@@ -83,11 +85,11 @@ def _verify(token: str, secret: str) -> AccessToken:
         raise invalid_token() from None
     subject, session, jti, expires = (payload["sub"], payload["sid"], payload["jti"],
                                       payload["exp"])
-    if not is_id(subject) or not is_id(session):
+    if not is_id(subject) or not is_handle(session):
         raise invalid_token()
     if not isinstance(jti, str) or not VALID_JTI.fullmatch(jti):
         raise invalid_token()
-    return AccessToken(int(subject), int(session), jti,
+    return AccessToken(int(subject), session, jti,
                        datetime.fromtimestamp(expires, tz=timezone.utc))
 
 
@@ -95,3 +97,8 @@ def is_id(value) -> bool:
     """Whether a claim is the text of a row id (1 to MAX_ID, ASCII digits only)."""
     return (isinstance(value, str) and value.isascii() and value.isdigit()
             and len(value) <= len(str(MAX_ID)) and 0 < int(value) <= MAX_ID)
+
+
+def is_handle(value) -> bool:
+    """Whether a claim is the text of a session handle (as `new_session_handle` makes them)."""
+    return isinstance(value, str) and VALID_HANDLE.fullmatch(value) is not None

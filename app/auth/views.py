@@ -74,7 +74,7 @@ def logout():
 
     Every server process refuses them from then on.
     """
-    if not end_session(g.token.session_id):
+    if not end_session(g.token.session):
         raise invalid_token(REVOKED_MESSAGE)  # the same session logged out at the same time
     db.session.commit()
     return {"message": "You logged out successfully."}

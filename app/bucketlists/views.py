@@ -33,9 +33,9 @@ def detail(bucketlist_id: int) -> dict:
 
 
 def check_etag(bucketlist: Bucketlist) -> None:
-    """412 unless If-Match names the bucketlist's ETag as GET shows it; the bucketlist with its
-    goals is read for that only when If-Match was sent."""
-    if request.if_match:
+    """412 unless If-Match names the bucketlist's ETag as GET shows it, or when If-None-Match
+    does; the bucketlist with its goals is read for that only when either was sent."""
+    if request.if_match or request.if_none_match:
         blp.check_etag(detail(bucketlist.id), BucketlistDetailSchema)
 
 

@@ -11,6 +11,17 @@
   const EMAIL_KEY = "bucketlist-api-email";
   const page = JSON.parse(document.getElementById("page-data").textContent);
   const session = document.getElementById("session").dataset;
+  // A mailed reset link carries its token in the fragment (`#token=…`), which the browser never
+  // sends to a server; a link mailed before that carried it in the query. Either way the token is
+  // taken from the address bar, which then forgets it, and sent only in a request's body.
+  const mailedToken = new URLSearchParams(location.hash.slice(1)).get("token")
+    || new URLSearchParams(location.search).get("token");
+  if (mailedToken) {
+    const here = new URL(location.href);
+    here.hash = "";
+    here.searchParams.delete("token");
+    history.replaceState(null, "", here.pathname + here.search);
+  }
   // The page calls the URL the browser shows, as the browser encoded it: a path rebuilt from the
   // server's decoded one (`/%5Cevil.example/x` is `/\evil.example/x`) could name another host.
   const requestUrl = location.pathname + location.search;
@@ -90,10 +101,12 @@
     return node;
   }
 
+  // Only the API's own URLs become links: a stored name such as "https://elsewhere.example" is
+  // data, shown as text.
   function isLink(value) {
     if (typeof value !== "string") return false;
-    if (/^https?:\/\//.test(value)) return true;
-    return value.startsWith("/") && ownUrl(value) !== null;
+    if (!/^https?:\/\//.test(value) && !value.startsWith("/")) return false;
+    return ownUrl(value) !== null;
   }
 
   // Pretty-printed JSON as DOM nodes; URLs, and the ids of a collection's members, are links.
@@ -271,8 +284,7 @@
     });
   });
 
-  // A reset link (…/confirm?token=…) fills the form's token in.
-  const mailedToken = new URLSearchParams(location.search).get("token");
+  // A reset link fills the form's token in.
   const tokenInput = document.querySelector(".method-form input[data-field=token]");
   if (mailedToken && tokenInput) tokenInput.value = mailedToken;
 
