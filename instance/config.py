@@ -8,10 +8,17 @@ created, not when this module is imported.
 import logging
 import os
 import secrets
+from urllib.parse import urlsplit
 
 from flask.helpers import get_debug_flag
 
 MIN_PRODUCTION_SECRET_LENGTH = 32
+# A secret drawn at random from a URL-safe alphabet has about 30 distinct characters in 32; one
+# typed or patterned by hand ("aaaa…", spaces, a word repeated) has far fewer.
+MIN_PRODUCTION_SECRET_DISTINCT_CHARACTERS = 16
+# The placeholder .env.example shows: public, so never a secret.
+EXAMPLE_SECRET = "change-me-to-a-long-random-string-of-at-least-32-characters"  # noqa: S105
+HOW_TO_MAKE_ONE = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 TESTING_SECRET = "testing-secret-long-enough-for-every-hmac-algorithm-0123456789abcdef"  # noqa: S105
 
 
@@ -71,6 +78,29 @@ def _bool_from_env(name: str, default: bool) -> bool:
     if value in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def secret_weakness(secret: str | None) -> str | None:
+    """Why a signing secret is too weak for production, or None if it is not."""
+    if len(secret or "") < MIN_PRODUCTION_SECRET_LENGTH:
+        return f"must be set, to at least {MIN_PRODUCTION_SECRET_LENGTH} characters"
+    if secret.strip() == EXAMPLE_SECRET:
+        return "is the example value printed in .env.example, which anyone can read"
+    distinct = len(set(secret))
+    if distinct < MIN_PRODUCTION_SECRET_DISTINCT_CHARACTERS:
+        return (f"has too little entropy: {distinct} distinct characters, at least "
+                f"{MIN_PRODUCTION_SECRET_DISTINCT_CHARACTERS} are needed")
+    return None
+
+
+def public_url_problem(url: str) -> str | None:
+    """Why PUBLIC_URL cannot be the base of the links in mails, or None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http:// or https:// URL with a host name"
+    if parts.query or parts.fragment:
+        return "must not have a query or a fragment"
+    return None
 
 
 def _list_from_env(name: str) -> list[str]:
@@ -152,7 +182,8 @@ class Config:
     @property
     def PUBLIC_URL(self) -> str | None:
         """The address users reach the service at (`https://api.example.org`), for the links in
-        mails; unset, the request's own host (which TRUSTED_HOSTS should then restrict)."""
+        mails; production and staging need it to send mail, development falls back to the
+        request's own host."""
         return os.getenv("PUBLIC_URL", "").rstrip("/") or None
 
     @property
@@ -316,6 +347,8 @@ class Config:
             raise ConfigError(
                 "PROXY_TRUST_PROTO and PROXY_TRUST_HOST need a PROXY_COUNT of 1 or more."
             )
+        if self.PUBLIC_URL and (problem := public_url_problem(self.PUBLIC_URL)):
+            raise ConfigError(f"PUBLIC_URL {problem}, got {self.PUBLIC_URL!r}.")
 
 
 class DevelopmentConfig(Config):
@@ -391,18 +424,23 @@ class ProductionConfig(Config):
         return os.getenv("LOG_FORMAT", "json")
 
     def validate(self) -> None:
-        """Require a database, a strong secret and debugging off."""
+        """Require a database, a strong secret, debugging off, and PUBLIC_URL for mailed links."""
         super().validate()
         if not self.SQLALCHEMY_DATABASE_URI:
             raise ConfigError(f"DATABASE_URL must be set for the {self.NAME!r} configuration.")
-        if len(self.SECRET or "") < MIN_PRODUCTION_SECRET_LENGTH:
+        if weakness := secret_weakness(self.SECRET):
             raise ConfigError(
-                f"SECRET must be set for the {self.NAME!r} configuration, to at least "
-                f"{MIN_PRODUCTION_SECRET_LENGTH} characters; generate one with: python -c "
-                "'import secrets; print(secrets.token_urlsafe(48))'"
+                f"SECRET {weakness} for the {self.NAME!r} configuration; {HOW_TO_MAKE_ONE}"
             )
         if get_debug_flag():
             raise ConfigError(f"FLASK_DEBUG must not be on for the {self.NAME!r} configuration.")
+        if self.MAIL_SERVER and not self.PUBLIC_URL:
+            # The links in mails would otherwise name the host a request said it was for.
+            raise ConfigError(
+                f"PUBLIC_URL must be set when MAIL_SERVER is, for the {self.NAME!r} "
+                "configuration: the address users reach the service at "
+                "(e.g. https://api.example.org), which password reset links name."
+            )
         if not self.MAIL_SERVER:
             announce_once("MAIL_SERVER is not set: password reset mails are not sent, only "
                           "logged (without their link).")

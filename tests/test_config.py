@@ -12,9 +12,10 @@ from app import create_app, db
 from instance.config import ConfigError, normalize_database_url
 from tests.database import release, scratch_database
 
-STRONG_SECRET = "s" * 32
+STRONG_SECRET = "q7Vd-2xLk9RfT0wZbN4mHs_8pYcJ3gEa"
 CONFIG_VARIABLES = ["DATABASE_URL", "SECRET", "FLASK_DEBUG", "TOKEN_LIFETIME_SECONDS",
-                    "BCRYPT_LOG_ROUNDS"]
+                    "BCRYPT_LOG_ROUNDS", "MAIL_SERVER", "PUBLIC_URL"]
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def environment(**values):
@@ -96,7 +97,7 @@ class ConfigSelectionTestCase(unittest.TestCase):
     def test_staging_needs_a_secret(self):
         with (
             environment(DATABASE_URL="postgresql://localhost/x"),
-            self.assertRaisesRegex(ConfigError, "SECRET must be set for the 'staging'"),
+            self.assertRaisesRegex(ConfigError, "SECRET must be set.*'staging'"),
         ):
             create_app("staging")
 
@@ -167,6 +168,51 @@ class ProductionConfigTestCase(unittest.TestCase):
                 self.assertRaisesRegex(ConfigError, "SECRET"),
             ):
                 create_app("production")
+
+    def test_refuses_the_example_secret_and_low_entropy_ones(self):
+        with open(os.path.join(ROOT, ".env.example")) as example:
+            [example_secret] = [line.split("=", 1)[1].strip() for line in example
+                                if line.startswith("SECRET=")]
+        for secret, reason in [(example_secret, ".env.example"), ("a" * 40, "entropy"),
+                               (" " * 40, "entropy"), ("ab" * 32, "entropy"),
+                               ("0123456789abcd" * 3, "entropy")]:
+            with (
+                self.subTest(secret=secret),
+                environment(DATABASE_URL="postgresql://localhost/x", SECRET=secret),
+                self.assertRaisesRegex(ConfigError, f"SECRET .*{reason}.*secrets.token_urlsafe"),
+            ):
+                create_app("production")
+
+    def test_a_generated_secret_is_accepted(self):
+        import secrets
+
+        for _ in range(20):
+            secret = secrets.token_urlsafe(48)
+            with environment(DATABASE_URL="postgresql://localhost/x", SECRET=secret):
+                self.assertEqual(create_app("production").config["SECRET"], secret)
+
+    def test_mail_needs_public_url(self):
+        for name in ("production", "staging"):
+            with (
+                self.subTest(name=name),
+                environment(DATABASE_URL="postgresql://localhost/x", SECRET=STRONG_SECRET,
+                            MAIL_SERVER="smtp.example.org"),
+                self.assertRaisesRegex(ConfigError, f"PUBLIC_URL must be set .*'{name}'"),
+            ):
+                create_app(name)
+        with environment(DATABASE_URL="postgresql://localhost/x", SECRET=STRONG_SECRET,
+                         MAIL_SERVER="smtp.example.org", PUBLIC_URL="https://api.example.org/"):
+            self.assertEqual(create_app("production").config["PUBLIC_URL"],
+                             "https://api.example.org")
+
+    def test_a_public_url_that_is_not_one_is_refused(self):
+        for url in ["api.example.org", "ftp://api.example.org", "https://", "https://x/?a=1"]:
+            with (
+                self.subTest(url=url),
+                environment(PUBLIC_URL=url),
+                self.assertRaisesRegex(ConfigError, "PUBLIC_URL must"),
+            ):
+                create_app("development")
 
     def test_refuses_flask_debug(self):
         with environment(DATABASE_URL="postgresql://localhost/x", SECRET=STRONG_SECRET,

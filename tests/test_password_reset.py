@@ -156,12 +156,15 @@ class PasswordResetTestCase(BaseTestCase):
         self.assertEqual(self.ask("TEST@Example.COM").status_code, 202)
         self.assertEqual(len(delivered(self.smtp.inbox)), 1)
 
-    def test_links_name_public_url_when_set(self):
+    def test_links_name_public_url_when_set_whatever_the_host_header_says(self):
         self.use_app(PUBLIC_URL="https://api.example.org", **self.smtp.config)
-        self.ask()
+        res = self.client().post("/auth/password-reset", json={"email": DEFAULT_EMAIL},
+                                 headers={"Host": "attacker.example"})
+        self.assertEqual(res.status_code, 202)
         [message] = delivered(self.smtp.inbox)
         self.assertIn("https://api.example.org/auth/password-reset/confirm#token=",
                       message.get_content())
+        self.assertNotIn("attacker", message.get_content())
 
     def test_a_mail_server_that_is_down_still_gets_a_202_and_a_log_line(self):
         self.use_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
