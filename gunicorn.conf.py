@@ -9,13 +9,36 @@ Every setting can be changed from the environment:
   GUNICORN_GRACEFUL_TIMEOUT  seconds to finish requests on shutdown or reload (default 30)
   GUNICORN_ACCESS_LOG      "-" for stdout (default), a file path, or "off"
   GUNICORN_CONTROL_SOCKET  a path for gunicorn's control socket (gunicornc); default none
+
+Limits gunicorn enforces itself, before the app sees a request (its defaults, set here to be
+seen): a request line (method, URL, version) of at most 4094 bytes, else 414; at most 100 header
+fields of at most 8190 bytes each, else 431. Those answers, and the 400 for a request that is not
+valid HTTP, are JSON `{"message": ...}` like every answer of the app (JsonErrors below). nginx in
+front (deploy/nginx/bucketlist.conf) has limits of its own and answers JSON too.
+
+Which scheme a request came with is the app's decision alone (ProxyFix, following PROXY_COUNT and
+PROXY_TRUST_PROTO): gunicorn is told to believe no X-Forwarded-Proto, -Protocol or -Ssl header.
 """
 
 import json
 import multiprocessing
 import os
+import re
 
 from gunicorn.glogging import Logger
+from gunicorn.http.errors import (
+    InvalidHeader,
+    InvalidHeaderName,
+    InvalidHTTPVersion,
+    InvalidRequestLine,
+    InvalidRequestMethod,
+    LimitRequestHeaders,
+    LimitRequestLine,
+    ObsoleteFolding,
+)
+from gunicorn.util import write_nonblock
+from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.sync import SyncWorker
 
 
 def _int(name: str, default: int) -> int:
@@ -33,7 +56,7 @@ threads = _int("GUNICORN_THREADS", 1)
 # (make bench, docs/benchmarks.md: p99 595 ms and 495 requests/s with gthread, 158 ms and 617/s
 # with sync). Slow clients hold a sync worker, so on the internet put a buffering proxy (nginx)
 # in front.
-worker_class = os.getenv("GUNICORN_WORKER_CLASS", "sync")
+worker_class_name = os.getenv("GUNICORN_WORKER_CLASS", "sync")
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)  # gthread only
@@ -44,7 +67,21 @@ errorlog = "-"
 # several instances on one machine would share, and which a container's user may not write.
 control_socket = os.getenv("GUNICORN_CONTROL_SOCKET", "")
 control_socket_disable = not control_socket
-forwarded_allow_ips = os.getenv("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn would otherwise set the scheme from a loopback client's own X-Forwarded-Proto.
+secure_scheme_headers = {}
+forwarded_allow_ips = ""
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+# A query parameter whose name holds "token" (a password reset link mailed before the token moved
+# to the link's fragment, an OAuth-style ?access_token=) is logged as this.
+MASKED = "[masked]"
+TOKEN_PARAMETER = re.compile(r"(^|&)([^&=]*token[^&=]*=)[^&]*", re.IGNORECASE)
+
+
+def masked_query(query: str) -> str:
+    """The query string with the value of every *token* parameter masked."""
+    return TOKEN_PARAMETER.sub(lambda match: match[1] + match[2] + MASKED, query)
 
 
 class JsonAccessLogger(Logger):
@@ -59,7 +96,7 @@ class JsonAccessLogger(Logger):
             "remote": environ.get("REMOTE_ADDR", "-"),
             "method": environ.get("REQUEST_METHOD"),
             "path": environ.get("PATH_INFO"),
-            "query": environ.get("QUERY_STRING", ""),
+            "query": masked_query(environ.get("QUERY_STRING", "")),
             "status": resp.status_code,
             "bytes": getattr(resp, "sent", None),
             "duration_ms": round(request_time.total_seconds() * 1000, 2),
@@ -73,3 +110,51 @@ class JsonAccessLogger(Logger):
 
 
 logger_class = JsonAccessLogger
+
+
+# What gunicorn answers itself, by the error it meets reading a request.
+GUNICORN_ERRORS = {
+    LimitRequestLine: (414, "URI Too Long",
+                       "The request line (method, URL and version) is too long: the limit is "
+                       f"{limit_request_line} bytes."),
+    LimitRequestHeaders: (431, "Request Header Fields Too Large",
+                          f"The request's headers are too large: at most {limit_request_fields} "
+                          f"fields of at most {limit_request_field_size} bytes each."),
+}
+NOT_HTTP = (InvalidRequestLine, InvalidRequestMethod, InvalidHTTPVersion, InvalidHeader,
+            InvalidHeaderName, ObsoleteFolding)
+
+
+class JsonErrors:
+    """For gunicorn's workers: the answers gunicorn gives itself, to a request over its limits or
+    that is not valid HTTP, are the app's JSON error shape rather than an HTML page."""
+
+    def handle_error(self, req, client, addr, exc):
+        if isinstance(exc, NOT_HTTP):
+            status, reason, message = 400, "Bad Request", f"The request is not valid HTTP: {exc}"
+        elif type(exc) in GUNICORN_ERRORS:
+            status, reason, message = GUNICORN_ERRORS[type(exc)]
+        else:
+            return super().handle_error(req, client, addr, exc)
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
+        body = json.dumps({"message": message}).encode()
+        head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+        try:
+            write_nonblock(client, head.encode("latin-1") + body)
+        except OSError:
+            self.log.debug("Failed to send error message.")
+
+
+class JsonErrorsSyncWorker(JsonErrors, SyncWorker):
+    """gunicorn's sync worker, with JSON errors."""
+
+
+class JsonErrorsThreadWorker(JsonErrors, ThreadWorker):
+    """gunicorn's gthread worker, with JSON errors."""
+
+
+WORKER_CLASSES = {"sync": JsonErrorsSyncWorker, "gthread": JsonErrorsThreadWorker}
+if worker_class_name not in WORKER_CLASSES:
+    raise SystemExit(f"GUNICORN_WORKER_CLASS must be sync or gthread, got {worker_class_name!r}")
+worker_class = WORKER_CLASSES[worker_class_name]

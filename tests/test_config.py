@@ -241,7 +241,7 @@ class GunicornConfigTestCase(unittest.TestCase):
 
     def test_defaults(self):
         settings = self.settings()
-        self.assertEqual(settings["worker_class"], "sync")
+        self.assertEqual(settings["worker_class"].__name__, "JsonErrorsSyncWorker")
         self.assertEqual(settings["workers"], 2 * multiprocessing.cpu_count())
         self.assertEqual(settings["threads"], 1)
         self.assertEqual(settings["bind"], "127.0.0.1:8000")
@@ -249,8 +249,9 @@ class GunicornConfigTestCase(unittest.TestCase):
     def test_the_environment_chooses(self):
         settings = self.settings(GUNICORN_WORKER_CLASS="gthread", GUNICORN_THREADS="4",
                                  GUNICORN_WORKERS="3", GUNICORN_BIND="0.0.0.0:9000")
-        self.assertEqual((settings["worker_class"], settings["threads"], settings["workers"],
-                          settings["bind"]), ("gthread", 4, 3, "0.0.0.0:9000"))
+        self.assertEqual((settings["worker_class"].__name__, settings["threads"],
+                          settings["workers"], settings["bind"]),
+                         ("JsonErrorsThreadWorker", 4, 3, "0.0.0.0:9000"))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,91 @@
+"""What gunicorn does itself, with gunicorn.conf.py, before the app sees a request: its own errors
+are JSON, a client's X-Forwarded-Proto is not believed, token parameters stay out of its log."""
+
+import contextlib
+import json
+import os
+import socket
+import sys
+import tempfile
+import unittest
+import urllib.request
+
+from tests.live_server import serving
+
+GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+ECHO = "tests.fixtures.echo_environ:app"
+
+
+def raw_request(base: str, data: bytes) -> tuple[int, dict, bytes]:
+    """Send raw bytes to the server; the status, headers and body of its answer."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+class GunicornTestCase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        with contextlib.ExitStack() as stack:
+            cls.log = stack.enter_context(tempfile.TemporaryFile("w+"))
+            cls.base = stack.enter_context(serving(
+                [GUNICORN, "--bind", "127.0.0.1:{port}", "--workers", "1", ECHO],
+                {"GUNICORN_ACCESS_LOG": "-"}, stdout=cls.log))
+            cls.addClassCleanup(stack.pop_all().close)
+
+    def get(self, path, **headers) -> dict:
+        request = urllib.request.Request(self.base + path, headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def assert_json_error(self, data: bytes, status: int, words: str):
+        got, headers, body = raw_request(self.base, data)
+        self.assertEqual(got, status, body)
+        self.assertEqual(headers["content-type"], "application/json")
+        self.assertEqual(int(headers["content-length"]), len(body))
+        self.assertIn(words, json.loads(body)["message"])
+
+    def test_a_url_over_the_limit_is_a_json_414(self):
+        self.assert_json_error(b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414,
+                               "too long: the limit is 4094 bytes")
+
+    def test_too_many_or_too_large_headers_are_a_json_431(self):
+        many = b"".join(b"X-Field-%d: 1\r\n" % number for number in range(101))
+        self.assert_json_error(b"GET / HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n", 431,
+                               "at most 100 fields")
+        large = b"X-Large: " + b"a" * 9000 + b"\r\n"
+        self.assert_json_error(b"GET / HTTP/1.1\r\nHost: x\r\n" + large + b"\r\n", 431,
+                               "of at most 8190 bytes each")
+
+    def test_what_is_not_http_is_a_json_400(self):
+        self.assert_json_error(b"HELLO\r\n\r\n", 400, "not valid HTTP")
+
+    def test_a_clients_forwarded_proto_is_not_believed(self):
+        # The request comes from 127.0.0.1, as nginx's would; only the app's ProxyFix decides.
+        for header, value in [("X-Forwarded-Proto", "https"), ("X-Forwarded-Ssl", "on"),
+                              ("X-Forwarded-Protocol", "ssl")]:
+            with self.subTest(header=header):
+                self.assertEqual(self.get("/", **{header: value})["scheme"], "http")
+
+    def test_the_access_log_masks_token_parameters(self):
+        secret = "Zq0-reset-token-from-an-old-mail"
+        path = f"/auth/password-reset/confirm?token={secret}&lang=en&access_token={secret}"
+        self.assertEqual(self.get(path)["query"].count(secret), 2)  # the app still gets it
+        self.get("/after?marker=1")  # the log is written once the answer went out
+        self.log.seek(0)
+        entries = [json.loads(line) for line in self.log.read().splitlines()
+                   if line.startswith("{")]
+        [entry] = [e for e in entries if e["path"] == "/auth/password-reset/confirm"]
+        self.assertEqual(entry["query"], "token=[masked]&lang=en&access_token=[masked]")
+        self.assertNotIn(secret, json.dumps(entries))
+
+
+if __name__ == "__main__":
+    unittest.main()
