@@ -4,9 +4,10 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import browsable, database, observability, security
+from app.auth import throttling
 from app.database import db
 from app.errors import register_error_handlers
-from app.extensions import bcrypt, limiter
+from app.extensions import bcrypt
 from app.json_provider import OrjsonProvider
 from app.openapi import Api
 from instance.config import ConfigError, announce_once, app_config
@@ -46,7 +47,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     database.init_app(app)
     bcrypt.init_app(app)
-    limiter.init_app(app)
+    throttling.init_app(app)
 
     from app import models  # noqa: F401  (the models must be known to Flask-Migrate)
     from app.auth import account, password_reset  # noqa: F401  (their routes join auth's)

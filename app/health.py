@@ -1,10 +1,15 @@
-"""Probes for load balancers: /health (the process answers) and /ready (the database does too)."""
+"""Probes for load balancers: /health (the process answers) and /ready (the database does too).
+
+A Redis that rate limits cannot reach does not make the service unready (it counts per process
+meanwhile, app/auth/throttling.py); /ready says so in `rate_limits`, for monitoring.
+"""
 
 from sqlalchemy import text
 
+from app.auth.throttling import storage_state
 from app.database import db
 from app.openapi import Blueprint, ErrorSchema
-from app.schemas import StatusSchema
+from app.schemas import ReadySchema, StatusSchema
 
 blp = Blueprint("health", __name__, description="Probes for load balancers")
 
@@ -17,9 +22,10 @@ def health():
 
 
 @blp.get("/ready")
-@blp.response(200, StatusSchema, description="Ready to serve")
+@blp.response(200, ReadySchema, description="Ready to serve")
 @blp.alt_response(503, schema=ErrorSchema, description="The database cannot be reached")
 def ready():
-    """Readiness: the database answers a trivial query (503 JSON when it does not)."""
+    """Readiness: the database answers a trivial query (503 JSON when it does not); says how
+    rate limits are counted (`degraded` while their Redis does not answer)."""
     db.session.execute(text("SELECT 1"))
-    return {"status": "ready"}
+    return {"status": "ready", "rate_limits": storage_state()}

@@ -13,3 +13,13 @@ class StatusSchema(Schema):
     """A probe's answer: `{"status": ...}`."""
 
     status = fields.String(required=True)
+
+
+class ReadySchema(StatusSchema):
+    """/ready's answer: `{"status": "ready", "rate_limits": ...}`."""
+
+    rate_limits = fields.String(
+        required=True,
+        metadata={"description": "memory (per process, as configured), shared (in Redis), or "
+                                 "degraded (Redis does not answer: per process meanwhile)"},
+    )

@@ -262,6 +262,16 @@ class Config:
         """Where the counters live: memory:// (one process) or redis://... (shared by all)."""
         return os.getenv("RATELIMIT_STORAGE_URI", "memory://")
 
+    # Redis may be lost: its counters are then kept per process, in memory, until it answers
+    # again (Flask-Limiter checks it every 1 to 32 seconds), and the loss is logged.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+
+    @property
+    def RATELIMIT_STORAGE_TIMEOUT_MS(self) -> int:
+        """How long a request waits for Redis (to connect, then to answer) before it counts in
+        memory instead (250 ms)."""
+        return _int_from_env("RATELIMIT_STORAGE_TIMEOUT_MS", 250, minimum=1)
+
     @property
     def LOGIN_LIMIT_PER_CLIENT(self) -> str:
         return os.getenv("LOGIN_LIMIT_PER_CLIENT", "30 per minute;300 per hour")

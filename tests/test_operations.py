@@ -24,7 +24,8 @@ class ProbeTestCase(BaseTestCase):
 
     def test_ready_when_the_database_answers(self):
         res = self.client().get("/ready")
-        self.assertEqual((res.status_code, res.get_json()), (200, {"status": "ready"}))
+        self.assertEqual((res.status_code, res.get_json()),
+                         (200, {"status": "ready", "rate_limits": "memory"}))
 
     def test_not_ready_without_the_database_is_503_json(self):
         app = create_app("testing", overrides={

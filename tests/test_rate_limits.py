@@ -1,14 +1,19 @@
 """Throttling of the auth endpoints (Flask-Limiter): per client, per e-mail, shared via Redis."""
 
 import os
+import signal
+import subprocess
+import time
 import unittest
 from unittest import mock
 
+import redis
+
 from app import create_app
 from app.auth.throttling import THROTTLED_MESSAGE, limiter
-from tests.base import BaseTestCase
+from tests.base import BaseTestCase, free_port
 from tests.database import release
-from tests.live_server import REDIS, redis_server
+from tests.live_server import REDIS, redis_server, wait_for_port
 
 LIMITS = {
     "RATELIMIT_ENABLED": True,
@@ -203,6 +208,112 @@ class SharedCountersTestCase(BaseTestCase):
                     content_type="application/json")
                 body = self.assert_error(res, 400)
                 self.assertIn("email", body["errors"])
+
+
+@unittest.skipUnless(REDIS, "redis-server not installed (apt-get install redis-server; .ci/run "
+                            "does): the Redis-loss test is skipped")
+class RedisLostTestCase(BaseTestCase):
+    """Redis is one the service can lose: limits go on per process, nothing is a 500, nothing
+    waits long, /ready says so, and the shared limits come back with Redis."""
+
+    def setUp(self):
+        super().setUp()
+        self.port = free_port()
+        self.redis = self.start_redis()
+        self.addCleanup(self.stop_redis)
+        # The limiter is one object for every app of the process: leave it counting in Redis.
+        self.addCleanup(self.wait_until_shared_again)
+        self.use_app(**LIMITS, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{self.port}")
+        self.register_user("user@example.com", "right password")
+        self.addresses = (f"10.0.{n // 250}.{n % 250 + 1}" for n in range(10_000))
+
+    def start_redis(self):
+        process = subprocess.Popen(
+            [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port, process, timeout=10)
+        return process
+
+    def stop_redis(self):
+        self.redis.send_signal(signal.SIGCONT)
+        self.redis.kill()
+        self.redis.wait()
+
+    def wait_until_shared_again(self):
+        """Bring Redis back if it is gone or frozen, then send logins (of new e-mails, from new
+        addresses) until their counters reach Redis: Flask-Limiter tries it again after 1 to 32
+        seconds."""
+        self.redis.send_signal(signal.SIGCONT)
+        if self.redis.poll() is not None:
+            self.redis = self.start_redis()
+        client = redis.Redis(port=self.port)
+        self.addCleanup(client.close)
+        client.flushall()
+        deadline = time.monotonic() + 90
+        while not client.keys("*"):
+            self.assertLess(time.monotonic(), deadline, "the limits never went back to Redis")
+            self.assertEqual(self.login(f"{time.monotonic()}@example.com",
+                                        next(self.addresses)).status_code, 401)
+            time.sleep(0.2)
+
+    def login(self, email="user@example.com", address="127.0.0.1"):
+        return self.client().post("/auth/login",
+                                  json={"email": email, "password": "wrong password"},
+                                  environ_base={"REMOTE_ADDR": address})
+
+    def rate_limits(self) -> str:
+        return self.client().get("/ready").get_json()["rate_limits"]
+
+    def test_every_throttled_route_answers_as_usual_with_redis_gone(self):
+        self.assertEqual(self.login().status_code, 401)
+        self.assertEqual(self.rate_limits(), "shared")
+        self.stop_redis()
+        with self.assertLogs("flask-limiter", "WARNING") as logs:
+            self.assertEqual(self.login().status_code, 401)
+        self.assertIn("falling back to in-memory storage", logs.output[0])
+        self.assertEqual(self.rate_limits(), "degraded")
+        tokens = self.client().post("/auth/login", json={
+            "email": "user@example.com", "password": "right password"}).get_json()
+        for path, body, status in [
+            ("/auth/register", {"email": "new@example.com", "password": "long enough"}, 201),
+            ("/auth/refresh", {"refresh_token": tokens["refresh_token"]}, 200),
+            ("/auth/password-reset", {"email": "user@example.com"}, 202),
+            ("/auth/password-reset/confirm", {"token": "unknown", "password": "long enough"},
+             400),
+        ]:
+            with self.subTest(path=path):
+                response = self.client().post(path, json=body)
+                self.assertEqual(response.status_code, status, response.data)
+        # The limits still hold, counted in this process.
+        responses = [self.login(address="10.9.9.9").status_code for _ in range(5)]
+        self.assertEqual(responses[-1], 429, responses)
+
+    def test_a_frozen_redis_costs_a_request_at_most_its_timeout(self):
+        self.redis.send_signal(signal.SIGSTOP)
+        for _ in range(3):
+            started = time.monotonic()
+            self.assertEqual(self.login(address=next(self.addresses)).status_code, 401)
+            # 250 ms of RATELIMIT_STORAGE_TIMEOUT_MS, with room for a loaded machine; without
+            # the timeout, a login waited about 5 s and then answered 500.
+            self.assertLess(time.monotonic() - started, 3)
+        self.assertEqual(self.rate_limits(), "degraded")
+
+    def test_the_shared_limits_resume_when_redis_is_back(self):
+        self.stop_redis()
+        self.assertEqual(self.login().status_code, 401)  # falls back to memory
+        self.assertEqual(self.rate_limits(), "degraded")
+        self.wait_until_shared_again()
+        self.assertEqual(self.rate_limits(), "shared")
+        # Counted in Redis again: another process shares this one's counts.
+        other = create_app("testing", {**LIMITS,
+                                       "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{self.port}"})
+        self.addCleanup(release, other)
+        for _ in range(2):
+            self.assertEqual(self.login("shared@example.com", "10.8.8.8").status_code, 401)
+        response = other.test_client().post("/auth/login", json={
+            "email": "shared@example.com", "password": "x"})
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(self.login("shared@example.com", "10.8.8.9").status_code, 429)
 
 
 if __name__ == "__main__":

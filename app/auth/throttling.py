@@ -4,6 +4,11 @@ The limits come from the config (LOGIN_LIMIT_PER_CLIENT and friends) when a requ
 they can be set from the environment. The counters live in RATELIMIT_STORAGE_URI: memory:// counts
 per process; a redis:// URI shares them between every process and machine.
 
+Redis may be lost. A request waits for it at most RATELIMIT_STORAGE_TIMEOUT_MS (no retry); then
+Flask-Limiter logs "Rate limit storage unreachable - falling back to in-memory storage" and counts
+the same limits per process, in memory, trying Redis again after 1, 2, 4 … 32 seconds until it
+answers ("Rate limit storage recovered"). /ready says which (`rate_limits`).
+
 A throttled view's body is validated before its limits are counted (`@blp.arguments` above
 `@throttled`), and the per-e-mail key is a fixed-size digest of the e-mail's canonical form:
 nothing a client sends decides how much the limiter stores.
@@ -11,8 +16,10 @@ nothing a client sends decides how much the limiter stores.
 
 import hashlib
 
-from flask import current_app, g
+from flask import Flask, current_app, g
 from flask_limiter.util import get_remote_address
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from app.emails import comparable_email
 from app.errors import APIError
@@ -46,6 +53,26 @@ def email_key() -> str:
 def caller_email_key() -> str:
     """The same key for the e-mail of the authenticated caller (`auth_required` runs first)."""
     return _digest_key(g.user.email)
+
+
+def init_app(app: Flask) -> None:
+    """Bind the limiter to the app; a Redis storage gets a short timeout and no retries."""
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    if uri.startswith(("redis://", "rediss://", "redis+")):
+        seconds = app.config["RATELIMIT_STORAGE_TIMEOUT_MS"] / 1000
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+            "socket_timeout": seconds, "socket_connect_timeout": seconds,
+            "retry": Retry(NoBackoff(), 0),
+        })
+    limiter.init_app(app)
+
+
+def storage_state() -> str:
+    """How the limits are counted now: `memory` (per process, as configured), `shared` (in the
+    configured Redis, which answers), or `degraded` (Redis does not answer: per process)."""
+    if current_app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        return "memory"
+    return "shared" if limiter.storage.check() else "degraded"
 
 
 def _configured(key: str):
