@@ -158,7 +158,7 @@ def call(base: str, method: str, path: str, body=None, token=None, key=None,
         try:
             answer = json.loads(error.read() or b"null")
         except ValueError:
-            answer = None  # nginx's own error pages are HTML
+            answer = None  # not JSON: nothing in the stack should answer so
         return error.code, answer, dict(error.headers)
     except (OSError, http.client.HTTPException):
         return 0, None, {}
