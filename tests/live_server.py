@@ -49,9 +49,11 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
 
 @contextlib.contextmanager
 def serving(args: list[str], env: dict, stdout=subprocess.DEVNULL):
-    """Start `args` (with {port} filled in), wait until it accepts connections; yield its URL."""
+    """Start `args` (with {port} filled in, there and in `env`'s values), wait until it accepts
+    connections; yield its URL."""
     port = free_port()
     args = [arg.replace("{port}", str(port)) for arg in args]
+    env = {name: value.replace("{port}", str(port)) for name, value in env.items()}
     process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env},
                                stdout=stdout, stderr=subprocess.PIPE, text=True)
     try:

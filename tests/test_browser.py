@@ -228,6 +228,25 @@ class BrowserTestCase(LiveBrowserTestCase):
         expect(self.page.locator("#session-user")).to_have_text(f"Logged in as {USER['email']}")
         return self.token_in_tab()
 
+    def test_only_the_apis_own_urls_become_links(self):
+        token = login_token(self.base)
+        names = ["https://elsewhere.example/x", "http://elsewhere.example", "//elsewhere.example/y",
+                 self.base + "/bucketlists/", "/docs"]
+        for name in names:
+            self.assertEqual(api_call(self.base, "POST", "/bucketlists/", token,
+                                      {"name": name})["name"], name)
+        self.log_in_on_the_page()
+        self.page.goto(self.base + "/bucketlists/?per_page=100&sort=-id")
+        self.expect_response("200 OK", "elsewhere.example")
+        hrefs = self.page.eval_on_selector_all("#response-body a", "links => links.map("
+                                               "link => new URL(link.href).origin)")
+        self.assertTrue(hrefs)
+        self.assertEqual(set(hrefs), {self.base})
+        links = self.page.eval_on_selector_all("#response-body a.json-string",
+                                               "links => links.map(link => link.textContent)")
+        self.assertEqual(sorted(links), sorted(f'"{name}"' for name in names[3:]))
+        self.assertEqual(self.outside_requests, [])
+
     def test_log_out_revokes_the_token_on_the_server(self):
         from playwright.sync_api import expect
 

@@ -33,7 +33,8 @@ class SessionBrowserTestCase(LiveBrowserTestCase):
         cls.smtp = SMTPServer()
         cls.smtp.start()
         cls.server_env = {"TOKEN_LIFETIME_SECONDS": str(ACCESS_TOKEN_SECONDS),
-                          "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(cls.smtp.port)}
+                          "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(cls.smtp.port),
+                          "PUBLIC_URL": "http://127.0.0.1:{port}"}
         super().setUpClass()
 
     @classmethod
@@ -158,13 +159,38 @@ class SessionBrowserTestCase(LiveBrowserTestCase):
         link = f"{self.base}/auth/password-reset/confirm#token={token}"
         self.assertIn(link, message.get_content())
 
+        seen_by_server = []
+        page.on("request", lambda request: seen_by_server.append(request.url))
         page.goto(link)
         form = ".method-form[data-method=POST]"
         expect(page.locator(f"{form} input[data-field=token]")).to_have_value(token)
+        self.assertNotIn(token, page.url)  # the address bar forgets it
         page.fill(f"{form} input[data-field=password]", NEW_PASSWORD)
         page.click(f"{form} button")
         self.expect_response(page, "200 OK", "Your password was reset.")
         self.log_in(page, password=NEW_PASSWORD)
+        # The token travelled in the fragment and in a body, never in a URL a server saw.
+        self.assertIn(f"{self.base}/auth/password-reset/confirm", seen_by_server)
+        self.assertEqual([url for url in seen_by_server if token in url], [])
+
+    def test_a_link_mailed_with_the_token_in_its_query_still_works_and_posts_it_in_the_body(self):
+        from playwright.sync_api import expect
+
+        self.smtp.inbox.clear()
+        page = self.new_page()
+        page.request.post(self.base + "/auth/password-reset", data={"email": self.user["email"]})
+        token = reset_token(delivered(self.smtp.inbox, timeout=10)[0])
+        posted_to = []
+        page.on("request", lambda request: posted_to.append(request.url)
+                if request.method == "POST" else None)
+        page.goto(f"{self.base}/auth/password-reset/confirm?token={token}")
+        form = ".method-form[data-method=POST]"
+        expect(page.locator(f"{form} input[data-field=token]")).to_have_value(token)
+        self.assertNotIn(token, page.url)
+        page.fill(f"{form} input[data-field=password]", NEW_PASSWORD)
+        page.click(f"{form} button")
+        self.expect_response(page, "200 OK", "Your password was reset.")
+        self.assertEqual(posted_to, [f"{self.base}/auth/password-reset/confirm"])
 
 
 if __name__ == "__main__":
