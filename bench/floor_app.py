@@ -30,7 +30,7 @@ DETAIL_SQL = (
     "SELECT u.id, s.ended_at IS NOT NULL OR s.id IS NULL, b.id, b.name, b.date_created, "
     "b.date_modified, b.created_by, i.id, i.name, i.done, i.date_created, i.date_modified, "
     "i.date_done "
-    "FROM users u LEFT JOIN login_sessions s ON s.id = %(session_id)s AND s.user_id = u.id "
+    "FROM users u LEFT JOIN login_sessions s ON s.handle = %(session)s AND s.user_id = u.id "
     "LEFT JOIN bucketlists b ON b.id = %(bucketlist_id)s AND b.created_by = u.id "
     "LEFT JOIN items i ON i.bucketlist_id = b.id "
     "WHERE u.id = %(user_id)s ORDER BY i.id LIMIT 1001")
@@ -64,11 +64,11 @@ def answer(authorization: str, bucketlist_id: int) -> tuple[str, list, bytes]:
     try:
         claims = jwt.decode(token, SECRET, algorithms=["HS256"],
                             options={"require": ["sub", "sid", "iat", "exp", "jti"]})
-        user_id, session_id = int(claims["sub"]), int(claims["sid"])
+        user_id, session = int(claims["sub"]), str(claims["sid"])
     except (jwt.InvalidTokenError, ValueError):
         return _answer("401 UNAUTHORIZED", {"message": "Invalid token."})
     cursor = _cursor()
-    cursor.execute(DETAIL_SQL, {"session_id": session_id, "user_id": user_id,
+    cursor.execute(DETAIL_SQL, {"session": session, "user_id": user_id,
                                 "bucketlist_id": bucketlist_id})
     rows = cursor.fetchall()
     if scheme.lower() != "bearer" or not rows or rows[0][1]:
