@@ -52,11 +52,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
+# Loggers of libraries whose lines belong in the app's log: Flask-Limiter says there when its Redis
+# is lost and when it is back. (It gives its logger only a NullHandler, so under gunicorn, which
+# configures no root handler, its lines went nowhere.)
+LIBRARY_LOGGERS = ("flask-limiter",)
+
+
 def init_app(app: Flask) -> None:
-    """Install the request id hooks, and JSON logs when LOG_FORMAT is json."""
+    """Install the request id hooks, and JSON logs when LOG_FORMAT is json; the libraries' lines
+    go to the app's log too."""
     app.before_request(assign_request_id)
     app.after_request(echo_request_id)
     for handler in app.logger.handlers:
         handler.addFilter(RequestIdFilter())
         if app.config["LOG_FORMAT"] == "json":
             handler.setFormatter(JsonFormatter())
+    for name in LIBRARY_LOGGERS:
+        library_logger = logging.getLogger(name)
+        library_logger.setLevel(logging.INFO)
+        for handler in app.logger.handlers:
+            library_logger.addHandler(handler)

@@ -48,20 +48,21 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
 
 
 @contextlib.contextmanager
-def serving(args: list[str], env: dict, stdout=subprocess.DEVNULL):
+def serving(args: list[str], env: dict, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE):
     """Start `args` (with {port} filled in, there and in `env`'s values), wait until it accepts
     connections; yield its URL."""
     port = free_port()
     args = [arg.replace("{port}", str(port)) for arg in args]
     env = {name: value.replace("{port}", str(port)) for name, value in env.items()}
     process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env},
-                               stdout=stdout, stderr=subprocess.PIPE, text=True)
+                               stdout=stdout, stderr=stderr, text=True)
     try:
         wait_for_port(port, process)
         yield f"http://127.0.0.1:{port}"
     finally:
         _stop(process)
-        process.stderr.close()
+        if process.stderr:
+            process.stderr.close()
 
 
 @contextlib.contextmanager

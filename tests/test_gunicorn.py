@@ -5,12 +5,15 @@ import contextlib
 import json
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 import unittest
+import urllib.error
 import urllib.request
 
-from tests.live_server import serving
+from tests.base import free_port
+from tests.live_server import SECRET, serving
 
 GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 ECHO = "tests.fixtures.echo_environ:app"
@@ -85,6 +88,28 @@ class GunicornTestCase(unittest.TestCase):
         [entry] = [e for e in entries if e["path"] == "/auth/password-reset/confirm"]
         self.assertEqual(entry["query"], "token=[masked]&lang=en&access_token=[masked]")
         self.assertNotIn(secret, json.dumps(entries))
+
+
+class LibraryLogTestCase(unittest.TestCase):
+    def test_losing_the_rate_limits_redis_is_in_the_log(self):
+        nowhere = f"127.0.0.1:{free_port()}"
+        env = {"APP_SETTINGS": "production", "SECRET": SECRET, "LOG_FORMAT": "json",
+               "DATABASE_URL": f"postgresql://x@{nowhere}/x",
+               "RATELIMIT_STORAGE_URI": f"redis://{nowhere}"}
+        with tempfile.TemporaryFile("w+") as log:
+            with serving([GUNICORN, "--bind", "127.0.0.1:{port}", "--workers", "1", "run:app"],
+                         env, stdout=log, stderr=subprocess.STDOUT) as base:
+                request = urllib.request.Request(
+                    base + "/auth/login", data=b'{"email": "a@example.com", "password": "x"}',
+                    headers={"Content-Type": "application/json"})
+                with self.assertRaises(urllib.error.HTTPError) as raised:
+                    urllib.request.urlopen(request, timeout=10)
+                self.assertEqual(raised.exception.code, 503)  # no database either, but no 500
+            log.seek(0)
+            lines = [json.loads(line) for line in log if line.startswith('{"time"')]
+        [line] = [line for line in lines if line.get("logger") == "flask-limiter"]
+        self.assertEqual(line["level"], "WARNING")
+        self.assertIn("falling back to in-memory storage", line["message"])
 
 
 if __name__ == "__main__":
