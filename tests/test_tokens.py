@@ -67,13 +67,6 @@ class TokenTestCase(BaseTestCase):
         res = self.client().get("/bucketlists/1", headers=self.auth_header(self.token))
         self.assertEqual(res.get_json()["name"], "Guarded")
 
-    def test_bad_token_ids_are_401(self):
-        for jti in ["", 12, "j" * 65, None, "a\x00b", "\u00e9t\u00e9", "a b"]:
-            with self.subTest(jti=jti):
-                claims = valid_claims(self.session)
-                claims["jti"] = jti
-                self.assert_refused(self.auth_header(make_token(claims)), INVALID)
-
     def test_every_login_gets_a_new_token_id(self):
         first, second = (jwt.decode(self.login_user().get_json()["access_token"], TESTING_SECRET,
                                     algorithms=["HS256"])["jti"] for _ in range(2))
@@ -135,7 +128,7 @@ class TokenTestCase(BaseTestCase):
                 self.assert_refused(self.auth_header(token), INVALID)
 
     def test_missing_claims_are_401(self):
-        for claim in ["sub", "sid", "iat", "exp", "jti"]:
+        for claim in ["sub", "sid", "iat", "exp"]:
             with self.subTest(claim=claim):
                 token = make_token(valid_claims(self.session, **{claim: None}))
                 self.assert_refused(self.auth_header(token), INVALID)
