@@ -12,17 +12,30 @@ from instance.config import ConfigError
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 # What the host and port of an origin are made of (an IPv6 address comes in brackets).
 ORIGIN_NETLOC = re.compile(r"[A-Za-z0-9.:\[\]-]+")
+REVALIDATED_METHODS = frozenset({"GET", "HEAD"})
 EXPOSED_HEADERS = ["X-Total-Count", "Link", "Location", "X-Request-ID", "Retry-After"]
 
 
 def add_security_headers(response):
-    """nosniff, no referrer, no framing everywhere; no caching of anything tied to a token."""
+    """nosniff, no referrer, no framing everywhere; nothing tied to a token is stored by a shared
+    cache.
+
+    A read that answers an ETag may be kept by the caller's own cache, which must ask again each
+    time (`private, no-cache`: If-None-Match then costs a 304, the ETag's purpose); every other
+    answer to a token, and every /auth answer, is `no-store`.
+    """
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers.setdefault("Content-Security-Policy", API_CSP)
-    if request.authorization is not None or request.blueprint == "auth":
+    if request.blueprint == "auth":
         response.headers["Cache-Control"] = "no-store"
+    elif request.authorization is not None:
+        if request.method in REVALIDATED_METHODS and "ETag" in response.headers:
+            response.headers["Cache-Control"] = "private, no-cache"
+            response.vary.add("Authorization")
+        else:
+            response.headers["Cache-Control"] = "no-store"
     return response
 
 

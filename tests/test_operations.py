@@ -95,9 +95,29 @@ class SecurityHeadersTestCase(AuthenticatedTestCase):
     def test_token_bearing_responses_are_not_stored(self):
         login = self.login_user()
         self.assertEqual(login.headers["Cache-Control"], "no-store")
-        listing = self.client().get("/bucketlists/", headers=self.headers)
-        self.assertEqual(listing.headers["Cache-Control"], "no-store")
+        self.assertEqual(self.client().get("/auth/me", headers=self.headers)
+                         .headers["Cache-Control"], "no-store")
+        created = self.client().post("/bucketlists/", headers=self.headers, json={"name": "x"})
+        self.assertEqual(created.headers["Cache-Control"], "no-store")
+        renamed = self.client().put("/bucketlists/1", headers=self.headers, json={"name": "y"})
+        self.assertEqual(renamed.headers["Cache-Control"], "no-store")
+        self.assertEqual(self.client().get("/bucketlists/9", headers=self.headers)
+                         .headers["Cache-Control"], "no-store")
         self.assertNotIn("no-store", self.client().get("/health").headers.get("Cache-Control", ""))
+
+    def test_reads_with_an_etag_are_revalidated_not_forbidden_to_cache(self):
+        # no-store would forbid keeping the copy that If-None-Match names.
+        self.client().post("/bucketlists/", headers=self.headers, json={"name": "Cached"})
+        for path in ["/bucketlists/", "/bucketlists/1", "/bucketlists/1/items/"]:
+            with self.subTest(path=path):
+                response = self.client().get(path, headers=self.headers)
+                self.assertIn("ETag", response.headers)
+                self.assertEqual(response.headers["Cache-Control"], "private, no-cache")
+                self.assertIn("Authorization", response.headers["Vary"])
+                again = self.client().get(path, headers={
+                    **self.headers, "If-None-Match": response.headers["ETag"]})
+                self.assertEqual((again.status_code, again.headers["Cache-Control"]),
+                                 (304, "private, no-cache"))
 
     def test_html_pages_keep_their_strict_policy(self):
         page = self.client().get("/bucketlists/", headers={"Accept": "text/html"})
