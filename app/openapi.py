@@ -40,7 +40,9 @@ PRECONDITION_REQUIRED_MESSAGE = (
 )
 # Rules that serve files, not API operations.
 STATIC_ENDPOINTS = {"static", "docs_assets.asset"}
-BODY_CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded")
+# What app/parser.py reads a body from: JSON or form data of either kind.
+BODY_CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded",
+                      "multipart/form-data")
 
 
 class ErrorSchema(Schema):

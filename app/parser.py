@@ -46,7 +46,8 @@ def _read_body() -> dict:
             raise APIError(400, "The request body must be a JSON object.")
         return data
     if request.mimetype in FORM_MIMETYPES:
-        return {key: FormText(value) for key, value in request.form.items()}
+        # A multipart part without a name (Werkzeug gives it the key None) names no field.
+        return {key: FormText(value) for key, value in request.form.items() if key is not None}
     if not request.get_data(cache=True):
         return {}
     raise APIError(

@@ -66,6 +66,20 @@ class IdempotencyTestCase(BaseTestCase):
         self.assertEqual(self.create(as_form=True).get_json(), first.get_json())
         self.assertEqual(self.count(Bucketlist), 1)
 
+    def test_a_multipart_part_without_a_name_is_ignored_not_a_500(self):
+        # Werkzeug keys such a part None, which once broke the request's fingerprint.
+        body = (b'--B\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n'
+                b'--B\r\nContent-Disposition: form-data; name="name"\r\n\r\nMultipart\r\n--B--\r\n')
+        for key in (KEY, None):
+            with self.subTest(key=key):
+                headers = self.auth_header(self.token)
+                if key:
+                    headers["Idempotency-Key"] = key
+                res = self.client().post("/bucketlists/", headers=headers, data=body,
+                                         content_type="multipart/form-data; boundary=B")
+                self.assertEqual(res.status_code, 201, res.data)
+                self.assertEqual(res.get_json()["name"], "Multipart")
+
     def test_without_a_key_every_post_creates(self):
         self.create(key=None)
         self.create(key=None)

@@ -74,7 +74,8 @@ class OpenAPITestCase(BaseTestCase):
         self.assertEqual(register["properties"]["password"]["maxLength"], 72)
         self.assertEqual(register["properties"]["email"]["format"], "email")
         post = self.spec["paths"]["/bucketlists/"]["post"]["requestBody"]["content"]
-        self.assertEqual(set(post), {"application/json", "application/x-www-form-urlencoded"})
+        self.assertEqual(set(post), {"application/json", "application/x-www-form-urlencoded",
+                                     "multipart/form-data"})
 
     def test_errors_are_described_with_the_error_shape(self):
         get_one = self.spec["paths"]["/bucketlists/{bucketlist_id}"]["get"]["responses"]
