@@ -44,8 +44,9 @@ class ManageDbTestCase(unittest.TestCase):
     def test_manage_db_upgrade_check_and_downgrade(self):
         with scratch_database() as url:
             env = {"APP_SETTINGS": "development", "DATABASE_URL": url, "SECRET": SECRET}
-            upgrade = run(sys.executable, "manage.py", "db", "upgrade", **env)
+            upgrade = run(sys.executable, "-W", "default", "manage.py", "db", "upgrade", **env)
             self.assertEqual(upgrade.returncode, 0, upgrade.stderr)
+            self.assertNotIn("Warning", upgrade.stderr)  # e.g. a deprecated get_engine
             self.assertEqual(self.tables(url), {"alembic_version", "users", "bucketlists",
                                                 "items", "login_sessions",
                                                 "password_reset_tokens", "idempotency_keys"})
