@@ -136,6 +136,12 @@ class ContainerImageTestCase(unittest.TestCase):
             self.assertEqual(image["Config"]["Cmd"], ["gunicorn", "run:app"])
             health = podman("healthcheck", "run", container, check=False)
             self.assertEqual(health.returncode, 0, health.stdout + health.stderr)
+            # Only what the service runs on: no tests, benchmarks, docs or npm files.
+            shipped = podman("exec", container, "ls", "-A", "/app").stdout.split()
+            self.assertIn("app", shipped)
+            self.assertEqual([name for name in ("tests", "bench", "docs", "package.json",
+                                                "package-lock.json", "node_modules")
+                              if name in shipped], [])
 
 
 if __name__ == "__main__":
