@@ -19,19 +19,14 @@ class APIError(Exception):
         self.headers = headers
 
 
-class LimitReachedError(APIError):
-    """A create that would take a user or a bucketlist past its configured limit: 409."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(409, message)
+class LimitReachedError(Exception):
+    """Storing one more would take a user or a bucketlist past its limit (the models raise it;
+    the client gets a 409)."""
 
 
-class AccountDeletedError(APIError):
-    """The caller's account was deleted while their request ran: 401, as their token now is."""
-
-    def __init__(self) -> None:
-        super().__init__(401, "This account no longer exists. Please register or login.",
-                         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+class AccountDeletedError(Exception):
+    """The caller's account was deleted while their request ran (the client gets a 401, as
+    their token now would)."""
 
 
 class NotModifiedError(Exception):
@@ -79,6 +74,17 @@ def handle_api_error(error: APIError):
     return error_response(error.status, error.message, error.errors, error.headers)
 
 
+def handle_limit_reached(error: LimitReachedError):
+    """Storing one more would pass a limit: 409, the state of the resource forbids it."""
+    return error_response(409, str(error))
+
+
+def handle_account_deleted(error: AccountDeletedError):
+    """The caller's account is gone: 401, as for a token of a deleted account."""
+    return error_response(401, "This account no longer exists. Please register or login.",
+                          headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
 def handle_validation_error(error: ValidationError):
     """Render a marshmallow validation failure as a 400 naming each field."""
     errors = error.messages if isinstance(error.messages, dict) else {"_body": error.messages}
@@ -118,6 +124,8 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(APIError, handle_api_error)
     app.register_error_handler(NotModifiedError, handle_not_modified)
     app.register_error_handler(ValidationError, handle_validation_error)
+    app.register_error_handler(LimitReachedError, handle_limit_reached)
+    app.register_error_handler(AccountDeletedError, handle_account_deleted)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(InterfaceError, handle_database_unavailable)

@@ -121,8 +121,8 @@ class Bucketlist(Timestamped, db.Model):
 
     @classmethod
     def add_for(cls, owner_id: int, name: str, limit: int) -> "Bucketlist":
-        """A new bucketlist of the user `owner_id`, added to the session; LimitReachedError if
-        they have `limit` already.
+        """A new bucketlist of the user `owner_id`, added to the session; LimitReachedError if they
+        have `limit` already.
 
         The user's row stays locked (FOR UPDATE) until the transaction ends, so racing creates
         are counted one after the other; the database's trigger raises the count on INSERT.
@@ -135,8 +135,7 @@ class Bucketlist(Timestamped, db.Model):
             raise AccountDeletedError()
         if held >= limit:
             raise LimitReachedError(
-                f"A user may have at most {limit} bucketlists (MAX_BUCKETLISTS_PER_USER); "
-                "delete one before creating another."
+                f"You may have at most {limit} bucketlists; delete one before creating another."
             )
         bucketlist = cls(name=name, created_by=owner_id)
         db.session.add(bucketlist)
@@ -158,8 +157,7 @@ class Bucketlist(Timestamped, db.Model):
         )
         if held >= limit:
             raise LimitReachedError(
-                f"A bucketlist may hold at most {limit} goals (MAX_ITEMS_PER_BUCKETLIST); "
-                "delete one before adding another."
+                f"A bucketlist may hold at most {limit} goals; delete one before adding another."
             )
         item = Item(name=name, done=done, bucketlist_id=self.id)
         db.session.add(item)

@@ -18,7 +18,7 @@ def statuses(count: int, request) -> list[int]:
 
 
 class BucketlistsPerUserTestCase(AuthenticatedTestCase):
-    """MAX_BUCKETLISTS_PER_USER: one more is a 409 naming the limit, and nothing is stored."""
+    """MAX_BUCKETLISTS_PER_USER: one more is a 409 saying the limit, and nothing is stored."""
 
     def setUp(self):
         super().setUp()
@@ -39,7 +39,7 @@ class BucketlistsPerUserTestCase(AuthenticatedTestCase):
             self.create_bucketlist(self.token, f"list {number}")
         body = self.assert_error(self.create(), 409)
         self.assertIn("at most 3 bucketlists", body["message"])
-        self.assertIn("MAX_BUCKETLISTS_PER_USER", body["message"])
+        self.assertNotIn("MAX_", body["message"])  # the client is told no setting's name
         self.assertEqual(self.stored(), (["list 0", "list 1", "list 2"], 3))
 
     def test_deleting_one_makes_room(self):
@@ -85,7 +85,7 @@ class ItemsPerBucketlistTestCase(AuthenticatedTestCase):
             self.assertEqual(self.add(f"goal {number}").status_code, 201)
         body = self.assert_error(self.add(), 409)
         self.assertIn("at most 3 goals", body["message"])
-        self.assertIn("MAX_ITEMS_PER_BUCKETLIST", body["message"])
+        self.assertNotIn("MAX_", body["message"])
         self.assertEqual(self.item_names(), ["goal 0", "goal 1", "goal 2"])
 
     def test_a_full_bucketlist_can_still_change_and_lose_goals(self):
