@@ -7,6 +7,7 @@ through every hop; otherwise one is made. Log records get `request_id`, and with
 
 import json
 import logging
+import logging.config
 import re
 import uuid
 
@@ -56,19 +57,34 @@ class JsonFormatter(logging.Formatter):
 # is lost and when it is back. (It gives its logger only a NullHandler, so under gunicorn, which
 # configures no root handler, its lines went nowhere.)
 LIBRARY_LOGGERS = ("flask-limiter",)
+TEXT_FORMAT = "[%(asctime)s] %(levelname)s in %(module)s: %(message)s"
+
+
+def configure_logging(log_format: str) -> None:
+    """The app's log and the libraries' in one handler on the request's error stream (gunicorn's
+    error log, or stderr), with the request id, as text or JSON lines.
+
+    dictConfig replaces what an earlier call configured, so creating many apps in one process
+    (as the tests do) leaves one handler with one filter, not one more each time.
+    """
+    logging.config.dictConfig({
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": RequestIdFilter}},
+        "formatters": {"json": {"()": JsonFormatter}, "text": {"format": TEXT_FORMAT}},
+        "handlers": {"app": {"class": "logging.StreamHandler",
+                             "stream": "ext://flask.logging.wsgi_errors_stream",
+                             "filters": ["request_id"], "formatter": log_format}},
+        "loggers": {
+            "app": {"handlers": ["app"]},
+            **{name: {"handlers": ["app"], "level": "INFO", "propagate": False}
+               for name in LIBRARY_LOGGERS},
+        },
+    })
 
 
 def init_app(app: Flask) -> None:
-    """Install the request id hooks, and JSON logs when LOG_FORMAT is json; the libraries' lines
-    go to the app's log too."""
+    """Install the request id hooks and the log configuration (LOG_FORMAT: json or text)."""
     app.before_request(assign_request_id)
     app.after_request(echo_request_id)
-    for handler in app.logger.handlers:
-        handler.addFilter(RequestIdFilter())
-        if app.config["LOG_FORMAT"] == "json":
-            handler.setFormatter(JsonFormatter())
-    for name in LIBRARY_LOGGERS:
-        library_logger = logging.getLogger(name)
-        library_logger.setLevel(logging.INFO)
-        for handler in app.logger.handlers:
-            library_logger.addHandler(handler)
+    configure_logging(app.config["LOG_FORMAT"])

@@ -357,6 +357,8 @@ class Config:
             raise ConfigError(
                 "PROXY_TRUST_PROTO and PROXY_TRUST_HOST need a PROXY_COUNT of 1 or more."
             )
+        if self.LOG_FORMAT not in ("json", "text"):
+            raise ConfigError(f"LOG_FORMAT must be json or text, got {self.LOG_FORMAT!r}.")
         if self.PUBLIC_URL and (problem := public_url_problem(self.PUBLIC_URL)):
             raise ConfigError(f"PUBLIC_URL {problem}, got {self.PUBLIC_URL!r}.")
 

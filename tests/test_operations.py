@@ -1,5 +1,6 @@
 """Operations: probes, request ids, JSON logs, security headers, CORS."""
 
+import io
 import json
 import logging
 import os
@@ -7,7 +8,6 @@ import unittest
 from unittest import mock
 
 from app import create_app
-from app.observability import JsonFormatter
 from instance.config import ConfigError
 from tests.base import AuthenticatedTestCase, BaseTestCase, free_port
 from tests.database import release
@@ -57,26 +57,36 @@ class RequestIdTestCase(BaseTestCase):
         res = self.client().get("/nowhere", headers={"X-Request-ID": "req-404"})
         self.assertEqual((res.status_code, res.headers["X-Request-ID"]), (404, "req-404"))
 
-    def test_log_lines_name_the_request_and_can_be_json(self):
-        app = create_app("testing", overrides={"LOG_FORMAT": "json"})
+    def logged(self, app, request_id) -> list[str]:
+        """The lines the app writes to the request's error stream while a view logs a warning."""
 
         @app.get("/log-something")
         def log_something():
             app.logger.warning("something happened")
             return {"ok": True}
 
-        records = []
-        handler = logging.Handler()
-        handler.emit = records.append
-        app.logger.addHandler(handler)
-        from app.observability import RequestIdFilter
+        stream = io.StringIO()
+        app.test_client().get("/log-something", headers={"X-Request-ID": request_id},
+                              errors_stream=stream)
+        return stream.getvalue().splitlines()
 
-        handler.addFilter(RequestIdFilter())
-        app.test_client().get("/log-something", headers={"X-Request-ID": "trace-7"})
-        (record,) = records
-        line = json.loads(JsonFormatter().format(record))
-        self.assertEqual((line["message"], line["request_id"], line["level"]),
+    def test_log_lines_name_the_request_and_can_be_json(self):
+        app = create_app("testing", overrides={"LOG_FORMAT": "json"})
+        self.addCleanup(release, app)
+        (line,) = self.logged(app, "trace-7")
+        entry = json.loads(line)
+        self.assertEqual((entry["message"], entry["request_id"], entry["level"]),
                          ("something happened", "trace-7", "WARNING"))
+
+    def test_logging_is_configured_once_however_many_apps_there_are(self):
+        apps = [create_app("testing") for _ in range(5)]
+        for app in apps:
+            self.addCleanup(release, app)
+        (line,) = self.logged(apps[-1], "trace-8")
+        self.assertIn("something happened", line)
+        handlers = logging.getLogger("app").handlers
+        self.assertEqual(len(handlers), 1)
+        self.assertEqual(len(handlers[0].filters), 1)
 
 
 class SecurityHeadersTestCase(AuthenticatedTestCase):
