@@ -1,7 +1,11 @@
 """The PostgreSQL the tests run on: TEST_DATABASE_URL, or a throwaway server started here."""
 
 import contextlib
+import glob
 import os
+import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -54,6 +58,48 @@ def scratch_database():
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+def debian_postgresql_bin() -> str | None:
+    """The directory of Debian's PostgreSQL server programs (which come with the contrib
+    extensions, pg_trgm among them), the newest if several; None when not installed."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda path: int(path.split("/")[4]))
+    return os.path.dirname(found[-1]) if found else None
+
+
+@contextlib.contextmanager
+def debian_postgresql():
+    """A throwaway server from Debian's PostgreSQL packages, on a free loopback port, removed
+    afterwards; yields its URL. PostgreSQL refuses to run as root, so as root it runs as the
+    packages' `postgres` user."""
+    bin_dir = debian_postgresql_bin()
+    directory = tempfile.mkdtemp(prefix="bucketlist-debian-pg-")
+    data, port = os.path.join(directory, "data"), _free_port()
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_user:
+        shutil.chown(directory, "postgres", "postgres")
+
+    def run(program, *args):
+        subprocess.run([*as_user, os.path.join(bin_dir, program), *args], check=True,
+                       capture_output=True, timeout=120)
+
+    try:
+        run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync")
+        run("pg_ctl", "-D", data, "-w", "-l", os.path.join(directory, "log"), "-o",
+            f"-c listen_addresses=127.0.0.1 -p {port} -k {directory} -c fsync=off", "start")
+        try:
+            yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres"
+        finally:
+            run("pg_ctl", "-D", data, "-w", "-m", "immediate", "stop")
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def release(app) -> None:

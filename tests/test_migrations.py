@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 
 from app import create_app, db
 from app.database import include_object
-from tests.database import release, scratch_database
+from tests.database import debian_postgresql, debian_postgresql_bin, release, scratch_database
 
 FIRST_REVISION = "1fbb2f40a829"
 ITEMS_REVISION = "82ccdea43111"
@@ -119,20 +119,29 @@ class MigrationTestCase(unittest.TestCase):
             "dave@example.com\u200b",  # no valid address: login finds it as it is
         ])
 
-    def test_trigram_indexes_exist_where_pg_trgm_does(self):
+    def trigram_indexes(self, url) -> tuple[bool, set]:
+        """Migrate the database at `url`: whether it offers pg_trgm, and the trigram indexes."""
+        app = self.app_on(url)
+        with app.app_context():
+            flask_migrate.upgrade()
+            available = db.session.execute(text(
+                "SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")).first()
+            names = {i["name"] for i in inspect(db.engine).get_indexes("bucketlists")}
+            self.assertEqual(self.differences(), [])
+        return available is not None, {name for name in names if name.endswith("_trgm")}
+
+    def test_trigram_indexes_exist_where_pg_trgm_does_and_not_elsewhere(self):
         with scratch_database() as url:
-            app = self.app_on(url)
-            with app.app_context():
-                flask_migrate.upgrade()
-                available = db.session.execute(text(
-                    "SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")).first()
-                names = {i["name"] for i in inspect(db.engine).get_indexes("bucketlists")}
-                if not available:
-                    self.assertNotIn("ix_bucketlists_name_trgm", names)
-                    self.skipTest("this PostgreSQL has no pg_trgm: the migration skipped the "
-                                  "trigram indexes, as it should")
-                self.assertIn("ix_bucketlists_name_trgm", names)
-                self.assertEqual(self.differences(), [])
+            available, indexes = self.trigram_indexes(url)
+        self.assertEqual(bool(indexes), available)
+
+    @unittest.skipUnless(debian_postgresql_bin(), "Debian's PostgreSQL is not installed "
+                                                  "(apt-get install postgresql; .ci/run does)")
+    def test_debians_postgresql_gets_the_trigram_indexes(self):
+        with debian_postgresql() as url:
+            available, indexes = self.trigram_indexes(url)
+        self.assertTrue(available)
+        self.assertEqual(indexes, {"ix_bucketlists_name_trgm"})
 
     def test_there_is_one_head(self):
         app = self.app_on("sqlite://")
