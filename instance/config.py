@@ -1,8 +1,11 @@
 """Configuration classes, one per environment, read from environment variables.
 
 `app_config` maps the names that `APP_SETTINGS` takes (development, testing, staging, production)
-to these classes. Values are properties so that they are read from the environment when the app is
-created, not when this module is imported.
+to these classes. Each class reads the environment when it is made (when an app is created, not
+when this module is imported), through environs: every variable is typed and checked as it is
+read, and all that are wrong are reported together, by name, before the app starts. `validate()`
+then checks what no single variable can tell (a production secret, PUBLIC_URL beside
+MAIL_SERVER), in this one place.
 """
 
 import logging
@@ -10,7 +13,11 @@ import os
 import secrets
 from urllib.parse import urlsplit
 
+from environs import Env, EnvValidationError
 from flask.helpers import get_debug_flag
+from limits import parse_many
+from marshmallow import ValidationError
+from marshmallow.validate import OneOf, Range
 
 MIN_PRODUCTION_SECRET_LENGTH = 32
 # A secret drawn at random from a URL-safe alphabet has about 30 distinct characters in 32; one
@@ -21,9 +28,24 @@ EXAMPLE_SECRET = "change-me-to-a-long-random-string-of-at-least-32-characters"  
 HOW_TO_MAKE_ONE = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 TESTING_SECRET = "testing-secret-long-enough-for-every-hmac-algorithm-0123456789abcdef"  # noqa: S105
 
-
 INSTANCE_FOLDER = os.path.dirname(os.path.abspath(__file__))
 EMBEDDED_DATABASE = os.path.join(INSTANCE_FOLDER, "bucketlist.db")
+DAY = 24 * 3600
+# Rate limits in Flask-Limiter's notation, several separated by ";" ("10 per minute;100 per hour").
+RATE_LIMITS = {
+    "LOGIN_LIMIT_PER_CLIENT": "30 per minute;300 per hour",
+    "LOGIN_LIMIT_PER_EMAIL": "10 per minute;50 per hour",
+    "REGISTER_LIMIT_PER_CLIENT": "10 per minute;100 per hour",
+    "REGISTER_LIMIT_PER_EMAIL": "5 per minute",
+    "REFRESH_LIMIT_PER_CLIENT": "60 per minute;600 per hour",
+    "PASSWORD_CHANGE_LIMIT_PER_CLIENT": "10 per minute;100 per hour",
+    "PASSWORD_CHANGE_LIMIT_PER_EMAIL": "5 per minute;20 per hour",
+    "ACCOUNT_DELETE_LIMIT_PER_CLIENT": "10 per minute;100 per hour",
+    "ACCOUNT_DELETE_LIMIT_PER_EMAIL": "5 per minute;20 per hour",
+    "PASSWORD_RESET_LIMIT_PER_CLIENT": "10 per minute;50 per hour",
+    "PASSWORD_RESET_LIMIT_PER_EMAIL": "3 per minute;10 per hour",
+    "PASSWORD_RESET_CONFIRM_LIMIT_PER_CLIENT": "10 per minute;100 per hour",
+}
 log = logging.getLogger("app")
 _announced = set()
 
@@ -53,33 +75,6 @@ def normalize_database_url(url: str | None) -> str | None:
     return url
 
 
-def _int_from_env(name: str, default: int, minimum: int) -> int:
-    """Read a whole number from the environment, refusing anything that is not one."""
-    raw = os.getenv(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def _bool_from_env(name: str, default: bool) -> bool:
-    """Read true/false (also 1/0, yes/no, on/off) from the environment."""
-    raw = os.getenv(name)
-    if raw is None or raw.strip() == "":
-        return default
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be true or false, got {raw!r}")
-
-
 def secret_weakness(secret: str | None) -> str | None:
     """Why a signing secret is too weak for production, or None if it is not."""
     if len(secret or "") < MIN_PRODUCTION_SECRET_LENGTH:
@@ -103,9 +98,21 @@ def public_url_problem(url: str) -> str | None:
     return None
 
 
-def _list_from_env(name: str) -> list[str]:
-    """A comma-separated list from the environment; empty when unset."""
-    return [part.strip() for part in os.getenv(name, "").split(",") if part.strip()]
+def _public_url(url: str) -> None:
+    if problem := public_url_problem(url):
+        raise ValidationError(f"PUBLIC_URL {problem}.")
+
+
+def _rate_limits(value: str) -> None:
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValidationError('Not rate limits such as "10 per minute;100 per hour".') from None
+
+
+def _names(values: list[str]) -> list[str]:
+    """A comma-separated list without blanks."""
+    return [value.strip() for value in values if value.strip()]
 
 
 class Config:
@@ -130,226 +137,87 @@ class Config:
     LOG_MAIL_CONTENT = False
     # No SECRET_KEY: the app keeps no cookie session (clients send their token), and without a key
     # Flask skips opening one on every request.
-
-    @property
-    def SECRET(self) -> str | None:
-        """The key that signs access tokens (HS256)."""
-        return os.getenv("SECRET")
-
-    @property
-    def SQLALCHEMY_DATABASE_URI(self) -> str | None:
-        """The database, from DATABASE_URL."""
-        return normalize_database_url(os.getenv("DATABASE_URL"))
-
-    @property
-    def DATABASE_POOL_PRE_PING(self) -> bool:
-        """Test a pooled connection that sat idle before using it (default on), so a restarted
-        database costs no failed request; off, a dead connection fails one request (503) and the
-        pool is renewed."""
-        return _bool_from_env("DATABASE_POOL_PRE_PING", True)
-
-    @property
-    def DATABASE_PING_AFTER_IDLE_MS(self) -> int:
-        """How long a connection may sit unused and still skip the pre-ping (0: ping always)."""
-        return _int_from_env("DATABASE_PING_AFTER_IDLE_MS", 500, minimum=0)
-
-    @property
-    def TOKEN_LIFETIME_SECONDS(self) -> int:
-        """How long an access token is valid; the tutorial's 5 minutes by default."""
-        return _int_from_env("TOKEN_LIFETIME_SECONDS", 300, minimum=1)
-
-    @property
-    def REFRESH_TOKEN_LIFETIME_SECONDS(self) -> int:
-        """How long a login's session lasts at most, however often it is refreshed (30 days)."""
-        return _int_from_env("REFRESH_TOKEN_LIFETIME_SECONDS", 30 * 24 * 3600, minimum=1)
-
-    @property
-    def REFRESH_TOKEN_IDLE_SECONDS(self) -> int:
-        """How long a session lasts without a refresh (7 days)."""
-        return _int_from_env("REFRESH_TOKEN_IDLE_SECONDS", 7 * 24 * 3600, minimum=1)
-
-    @property
-    def MAX_SESSIONS_PER_USER(self) -> int:
-        """How many live sessions (logins) a user may have; a new login ends the least recently
-        used one beyond this."""
-        return _int_from_env("MAX_SESSIONS_PER_USER", 100, minimum=1)
-
-    @property
-    def PASSWORD_RESET_LIFETIME_SECONDS(self) -> int:
-        """How long a password reset token works (30 minutes)."""
-        return _int_from_env("PASSWORD_RESET_LIFETIME_SECONDS", 1800, minimum=1)
-
-    @property
-    def PUBLIC_URL(self) -> str | None:
-        """The address users reach the service at (`https://api.example.org`), for the links in
-        mails; production and staging need it to send mail, development falls back to the
-        request's own host."""
-        return os.getenv("PUBLIC_URL", "").rstrip("/") or None
-
-    @property
-    def MAIL_SERVER(self) -> str | None:
-        """The SMTP server that sends mail; unset, mails are written to the log instead."""
-        return os.getenv("MAIL_SERVER") or None
-
-    @property
-    def MAIL_PORT(self) -> int:
-        return _int_from_env("MAIL_PORT", 25, minimum=1)
-
-    @property
-    def MAIL_USE_TLS(self) -> bool:
-        """Whether to upgrade the SMTP connection with STARTTLS."""
-        return _bool_from_env("MAIL_USE_TLS", False)
-
-    @property
-    def MAIL_USERNAME(self) -> str | None:
-        return os.getenv("MAIL_USERNAME") or None
-
-    @property
-    def MAIL_PASSWORD(self) -> str | None:
-        return os.getenv("MAIL_PASSWORD") or None
-
-    @property
-    def MAIL_DEFAULT_SENDER(self) -> str:
-        return os.getenv("MAIL_DEFAULT_SENDER", "Bucketlist API <no-reply@localhost>")
-
-    @property
-    def MAIL_TIMEOUT_SECONDS(self) -> int:
-        """How long one SMTP conversation may take before it is given up (and logged)."""
-        return _int_from_env("MAIL_TIMEOUT_SECONDS", 10, minimum=1)
-
-    @property
-    def IDEMPOTENCY_KEY_LIFETIME_SECONDS(self) -> int:
-        """How long the answer to a create sent with an Idempotency-Key is kept (24 h)."""
-        return _int_from_env("IDEMPOTENCY_KEY_LIFETIME_SECONDS", 24 * 3600, minimum=1)
-
-    @property
-    def IDEMPOTENCY_KEYS_PER_USER(self) -> int:
-        """How many Idempotency-Keys are kept per user; beyond, the oldest are forgotten."""
-        return _int_from_env("IDEMPOTENCY_KEYS_PER_USER", 1000, minimum=1)
-
-    @property
-    def REQUIRE_IF_MATCH(self) -> bool:
-        """Whether PUT, PATCH and DELETE must carry If-Match (428 without); off, they may."""
-        return _bool_from_env("REQUIRE_IF_MATCH", False)
-
-    @property
-    def MAX_BUCKETLISTS_PER_USER(self) -> int:
-        """How many bucketlists one user may have; creating one more is a 409."""
-        return _int_from_env("MAX_BUCKETLISTS_PER_USER", 10_000, minimum=1)
-
-    @property
-    def MAX_ITEMS_PER_BUCKETLIST(self) -> int:
-        """How many goals one bucketlist may hold (and its detail shows); one more is a 409."""
-        return _int_from_env("MAX_ITEMS_PER_BUCKETLIST", 1_000, minimum=1)
-
-    @property
-    def BCRYPT_LOG_ROUNDS(self) -> int:
-        """The bcrypt work factor (Flask-Bcrypt reads this key)."""
-        return _int_from_env("BCRYPT_LOG_ROUNDS", 12, minimum=4)
-
-    # Rate limits (Flask-Limiter reads the RATELIMIT_* keys). Limits are in its notation, several
-    # separated by ";", e.g. "10 per minute;100 per hour".
+    # Flask-Limiter: limit headers on answers, and a key prefix in a shared Redis. Redis may be
+    # lost: its counters are then kept per process, in memory, until it answers again (it is
+    # checked every 1 to 32 seconds), and the loss is logged.
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "bucketlist"
-
-    @property
-    def RATELIMIT_ENABLED(self) -> bool:
-        """RATELIMIT_ENABLED=false turns every limit off."""
-        return _bool_from_env("RATELIMIT_ENABLED", True)
-
-    @property
-    def RATELIMIT_STORAGE_URI(self) -> str:
-        """Where the counters live: memory:// (one process) or redis://... (shared by all)."""
-        return os.getenv("RATELIMIT_STORAGE_URI", "memory://")
-
-    # Redis may be lost: its counters are then kept per process, in memory, until it answers
-    # again (Flask-Limiter checks it every 1 to 32 seconds), and the loss is logged.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    DEFAULT_LOG_FORMAT = "text"
 
-    @property
-    def RATELIMIT_STORAGE_TIMEOUT_MS(self) -> int:
-        """How long a request waits for Redis (to connect, then to answer) before it counts in
-        memory instead (250 ms)."""
-        return _int_from_env("RATELIMIT_STORAGE_TIMEOUT_MS", 250, minimum=1)
-
-    @property
-    def LOGIN_LIMIT_PER_CLIENT(self) -> str:
-        return os.getenv("LOGIN_LIMIT_PER_CLIENT", "30 per minute;300 per hour")
-
-    @property
-    def LOGIN_LIMIT_PER_EMAIL(self) -> str:
-        return os.getenv("LOGIN_LIMIT_PER_EMAIL", "10 per minute;50 per hour")
-
-    @property
-    def REGISTER_LIMIT_PER_CLIENT(self) -> str:
-        return os.getenv("REGISTER_LIMIT_PER_CLIENT", "10 per minute;100 per hour")
-
-    @property
-    def REGISTER_LIMIT_PER_EMAIL(self) -> str:
-        return os.getenv("REGISTER_LIMIT_PER_EMAIL", "5 per minute")
-
-    @property
-    def REFRESH_LIMIT_PER_CLIENT(self) -> str:
-        return os.getenv("REFRESH_LIMIT_PER_CLIENT", "60 per minute;600 per hour")
-
-    @property
-    def PASSWORD_CHANGE_LIMIT_PER_CLIENT(self) -> str:
-        return os.getenv("PASSWORD_CHANGE_LIMIT_PER_CLIENT", "10 per minute;100 per hour")
-
-    @property
-    def PASSWORD_CHANGE_LIMIT_PER_EMAIL(self) -> str:
-        return os.getenv("PASSWORD_CHANGE_LIMIT_PER_EMAIL", "5 per minute;20 per hour")
-
-    @property
-    def ACCOUNT_DELETE_LIMIT_PER_CLIENT(self) -> str:
-        return os.getenv("ACCOUNT_DELETE_LIMIT_PER_CLIENT", "10 per minute;100 per hour")
-
-    @property
-    def ACCOUNT_DELETE_LIMIT_PER_EMAIL(self) -> str:
-        return os.getenv("ACCOUNT_DELETE_LIMIT_PER_EMAIL", "5 per minute;20 per hour")
-
-    @property
-    def PASSWORD_RESET_LIMIT_PER_CLIENT(self) -> str:
-        return os.getenv("PASSWORD_RESET_LIMIT_PER_CLIENT", "10 per minute;50 per hour")
-
-    @property
-    def PASSWORD_RESET_LIMIT_PER_EMAIL(self) -> str:
-        return os.getenv("PASSWORD_RESET_LIMIT_PER_EMAIL", "3 per minute;10 per hour")
-
-    @property
-    def PASSWORD_RESET_CONFIRM_LIMIT_PER_CLIENT(self) -> str:
-        return os.getenv("PASSWORD_RESET_CONFIRM_LIMIT_PER_CLIENT", "10 per minute;100 per hour")
-
-    @property
-    def CORS_ORIGINS(self) -> list[str]:
-        """Origins allowed to call the API from a browser (CORS); none unless listed."""
-        return _list_from_env("CORS_ORIGINS")
-
-    @property
-    def LOG_FORMAT(self) -> str:
-        """json (one object per line) or text."""
-        return os.getenv("LOG_FORMAT", "text")
-
-    @property
-    def PROXY_COUNT(self) -> int:
-        """How many reverse proxies set X-Forwarded-For in front of the app (0: none trusted)."""
-        return _int_from_env("PROXY_COUNT", 0, minimum=0)
-
-    @property
-    def PROXY_TRUST_PROTO(self) -> bool:
-        """Whether those proxies set X-Forwarded-Proto (replacing any a client sent)."""
-        return _bool_from_env("PROXY_TRUST_PROTO", False)
-
-    @property
-    def PROXY_TRUST_HOST(self) -> bool:
-        """Whether those proxies set X-Forwarded-Host (replacing any a client sent)."""
-        return _bool_from_env("PROXY_TRUST_HOST", False)
-
-    @property
-    def TRUSTED_HOSTS(self) -> list[str] | None:
-        """The host names this service answers to (Flask checks the Host header against them:
-        any other is a 400); a leading dot allows subdomains. Unset: any Host is accepted."""
-        return _list_from_env("TRUSTED_HOSTS") or None
+    def __init__(self) -> None:
+        """Read every setting from the environment; ConfigError naming each one that is wrong."""
+        env = Env(eager=False, expand_vars=False)
+        at_least_1, at_least_0 = Range(min=1), Range(min=0)
+        # The key that signs access tokens (HS256) and refresh tokens' HMAC.
+        self.SECRET = env.str("SECRET", None) or None
+        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(env.str("DATABASE_URL", None))
+        # Test a pooled connection that sat idle longer than the window before using it, so a
+        # restarted database costs no failed request (0: test on every use).
+        self.DATABASE_POOL_PRE_PING = env.bool("DATABASE_POOL_PRE_PING", True)
+        self.DATABASE_PING_AFTER_IDLE_MS = env.int("DATABASE_PING_AFTER_IDLE_MS", 500,
+                                                   validate=at_least_0)
+        # Access tokens (the tutorial's 5 minutes); sessions: at most, and without a refresh.
+        self.TOKEN_LIFETIME_SECONDS = env.int("TOKEN_LIFETIME_SECONDS", 300, validate=at_least_1)
+        self.REFRESH_TOKEN_LIFETIME_SECONDS = env.int("REFRESH_TOKEN_LIFETIME_SECONDS", 30 * DAY,
+                                                      validate=at_least_1)
+        self.REFRESH_TOKEN_IDLE_SECONDS = env.int("REFRESH_TOKEN_IDLE_SECONDS", 7 * DAY,
+                                                  validate=at_least_1)
+        self.MAX_SESSIONS_PER_USER = env.int("MAX_SESSIONS_PER_USER", 100, validate=at_least_1)
+        self.PASSWORD_RESET_LIFETIME_SECONDS = env.int("PASSWORD_RESET_LIFETIME_SECONDS", 1800,
+                                                       validate=at_least_1)
+        # Where users reach the service (`https://api.example.org`), for the links in mails.
+        # (With eager=False, a value that fails its check reads as None until seal() reports it.)
+        public_url = env.str("PUBLIC_URL", "", validate=lambda url: not url or _public_url(url))
+        self.PUBLIC_URL = (public_url or "").rstrip("/") or None
+        # SMTP; without MAIL_SERVER mails are written to the log instead.
+        self.MAIL_SERVER = env.str("MAIL_SERVER", None) or None
+        self.MAIL_PORT = env.int("MAIL_PORT", 25, validate=at_least_1)
+        self.MAIL_USE_TLS = env.bool("MAIL_USE_TLS", False)  # STARTTLS
+        self.MAIL_USERNAME = env.str("MAIL_USERNAME", None) or None
+        self.MAIL_PASSWORD = env.str("MAIL_PASSWORD", None) or None
+        self.MAIL_DEFAULT_SENDER = env.str("MAIL_DEFAULT_SENDER",
+                                           "Bucketlist API <no-reply@localhost>")
+        self.MAIL_TIMEOUT_SECONDS = env.int("MAIL_TIMEOUT_SECONDS", 10, validate=at_least_1)
+        # The first answer to a create sent with an Idempotency-Key: kept how long, how many.
+        self.IDEMPOTENCY_KEY_LIFETIME_SECONDS = env.int("IDEMPOTENCY_KEY_LIFETIME_SECONDS", DAY,
+                                                        validate=at_least_1)
+        self.IDEMPOTENCY_KEYS_PER_USER = env.int("IDEMPOTENCY_KEYS_PER_USER", 1000,
+                                                 validate=at_least_1)
+        # PUT, PATCH and DELETE must carry If-Match (428 without).
+        self.REQUIRE_IF_MATCH = env.bool("REQUIRE_IF_MATCH", False)
+        # What one user may store; one more is a 409.
+        self.MAX_BUCKETLISTS_PER_USER = env.int("MAX_BUCKETLISTS_PER_USER", 10_000,
+                                                validate=at_least_1)
+        self.MAX_ITEMS_PER_BUCKETLIST = env.int("MAX_ITEMS_PER_BUCKETLIST", 1_000,
+                                                validate=at_least_1)
+        self.BCRYPT_LOG_ROUNDS = env.int("BCRYPT_LOG_ROUNDS", 12, validate=Range(min=4, max=31))
+        # Rate limits (Flask-Limiter reads the RATELIMIT_* keys): off with false; counted in
+        # memory:// (per process) or redis://… (shared), which a request waits for at most the
+        # timeout.
+        self.RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_STORAGE_URI = env.str("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_STORAGE_TIMEOUT_MS = env.int("RATELIMIT_STORAGE_TIMEOUT_MS", 250,
+                                                    validate=at_least_1)
+        for name, default in RATE_LIMITS.items():
+            setattr(self, name, env.str(name, default, validate=_rate_limits))
+        # Origins allowed to call the API from a browser; none unless listed.
+        self.CORS_ORIGINS = _names(env.list("CORS_ORIGINS", []) or [])
+        self.LOG_FORMAT = env.str("LOG_FORMAT", self.DEFAULT_LOG_FORMAT,
+                                  validate=OneOf(["json", "text"]))
+        # Reverse proxies in front that set X-Forwarded-For; whether they also set (replace)
+        # X-Forwarded-Proto and -Host, so that those may be believed.
+        self.PROXY_COUNT = env.int("PROXY_COUNT", 0, validate=at_least_0)
+        self.PROXY_TRUST_PROTO = env.bool("PROXY_TRUST_PROTO", False)
+        self.PROXY_TRUST_HOST = env.bool("PROXY_TRUST_HOST", False)
+        # Host names the service answers to (any other Host is a 400); unset: any.
+        self.TRUSTED_HOSTS = _names(env.list("TRUSTED_HOSTS", []) or []) or None
+        try:
+            env.seal()
+        except EnvValidationError as error:
+            problems = "; ".join(f"{name}: {' '.join(messages)}"
+                                 for name, messages in error.error_messages.items())
+            raise ConfigError(f"Invalid environment variables: {problems}") from None
 
     def validate(self) -> None:
         """Raise ConfigError when the configuration must not be used."""
@@ -357,10 +225,6 @@ class Config:
             raise ConfigError(
                 "PROXY_TRUST_PROTO and PROXY_TRUST_HOST need a PROXY_COUNT of 1 or more."
             )
-        if self.LOG_FORMAT not in ("json", "text"):
-            raise ConfigError(f"LOG_FORMAT must be json or text, got {self.LOG_FORMAT!r}.")
-        if self.PUBLIC_URL and (problem := public_url_problem(self.PUBLIC_URL)):
-            raise ConfigError(f"PUBLIC_URL {problem}, got {self.PUBLIC_URL!r}.")
 
 
 class DevelopmentConfig(Config):
@@ -374,27 +238,16 @@ class DevelopmentConfig(Config):
     LOG_MAIL_CONTENT = True
 
     def __init__(self) -> None:
-        self._random_secret = secrets.token_urlsafe(48)
-
-    @property
-    def SECRET(self) -> str:
-        """SECRET, or a random one."""
-        secret = super().SECRET
-        if secret:
-            return secret
-        announce_once("SECRET is not set: using a random one; tokens end when the process does.")
-        return self._random_secret
-
-    @property
-    def SQLALCHEMY_DATABASE_URI(self) -> str:
-        """DATABASE_URL, or the embedded SQLite database instance/bucketlist.db."""
-        url = super().SQLALCHEMY_DATABASE_URI
-        if url:
-            return url
-        os.makedirs(INSTANCE_FOLDER, exist_ok=True)
-        announce_once("DATABASE_URL is not set: using the embedded SQLite database %s",
-                       EMBEDDED_DATABASE)
-        return "sqlite:///" + EMBEDDED_DATABASE
+        super().__init__()
+        if not self.SECRET:
+            announce_once("SECRET is not set: using a random one; tokens end when the process "
+                          "does.")
+            self.SECRET = secrets.token_urlsafe(48)
+        if not self.SQLALCHEMY_DATABASE_URI:
+            os.makedirs(INSTANCE_FOLDER, exist_ok=True)
+            announce_once("DATABASE_URL is not set: using the embedded SQLite database %s",
+                          EMBEDDED_DATABASE)
+            self.SQLALCHEMY_DATABASE_URI = "sqlite:///" + EMBEDDED_DATABASE
 
 
 class TestingConfig(Config):
@@ -403,15 +256,15 @@ class TestingConfig(Config):
     TESTING = True
     DEBUG = True
     LOG_MAIL_CONTENT = True
-    SECRET = TESTING_SECRET
-    BCRYPT_LOG_ROUNDS = 4
-    RATELIMIT_ENABLED = False  # a test that needs the limits turns them on
-    RATELIMIT_STORAGE_URI = "memory://"
 
-    @property
-    def SQLALCHEMY_DATABASE_URI(self) -> str | None:
-        """The test database, from TEST_DATABASE_URL (set by the test suite when not given)."""
-        return normalize_database_url(os.getenv("TEST_DATABASE_URL"))
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET = TESTING_SECRET
+        self.BCRYPT_LOG_ROUNDS = 4
+        self.RATELIMIT_ENABLED = False  # a test that needs the limits turns them on
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        # The test database, from TEST_DATABASE_URL (set by the test suite when not given).
+        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(os.getenv("TEST_DATABASE_URL"))
 
     def validate(self) -> None:
         """Refuse to test without a database of its own rather than touch another one."""
@@ -427,13 +280,7 @@ class ProductionConfig(Config):
     """Configurations for Production: refuses to start unsafe."""
 
     NAME = "production"
-    DEBUG = False
-    TESTING = False
-
-    @property
-    def LOG_FORMAT(self) -> str:
-        """JSON lines unless told otherwise."""
-        return os.getenv("LOG_FORMAT", "json")
+    DEFAULT_LOG_FORMAT = "json"
 
     def validate(self) -> None:
         """Require a database, a strong secret, debugging off, and PUBLIC_URL for mailed links."""
@@ -456,6 +303,8 @@ class ProductionConfig(Config):
         if not self.MAIL_SERVER:
             announce_once("MAIL_SERVER is not set: password reset mails are not sent, only "
                           "logged (without their link).")
+        if not self.TRUSTED_HOSTS:
+            announce_once("TRUSTED_HOSTS is not set: any Host header is accepted.")
 
 
 class StagingConfig(ProductionConfig):

@@ -14,7 +14,8 @@ from tests.database import release, scratch_database
 
 STRONG_SECRET = "q7Vd-2xLk9RfT0wZbN4mHs_8pYcJ3gEa"
 CONFIG_VARIABLES = ["DATABASE_URL", "SECRET", "FLASK_DEBUG", "TOKEN_LIFETIME_SECONDS",
-                    "BCRYPT_LOG_ROUNDS", "MAIL_SERVER", "PUBLIC_URL"]
+                    "BCRYPT_LOG_ROUNDS", "MAIL_SERVER", "PUBLIC_URL", "MAIL_USE_TLS",
+                    "LOG_FORMAT", "LOGIN_LIMIT_PER_CLIENT", "TRUSTED_HOSTS"]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -139,6 +140,31 @@ class ConfigSelectionTestCase(unittest.TestCase):
                 self.assertRaisesRegex(ConfigError, name),
             ):
                 create_app("development")
+
+    def test_every_bad_variable_is_named_at_once(self):
+        with (
+            environment(TOKEN_LIFETIME_SECONDS="five", MAIL_USE_TLS="maybe", LOG_FORMAT="xml",
+                        LOGIN_LIMIT_PER_CLIENT="lots", TRUSTED_HOSTS="api.example"),
+            self.assertRaises(ConfigError) as raised,
+        ):
+            create_app("development")
+        message = str(raised.exception)
+        for name in ("TOKEN_LIFETIME_SECONDS", "MAIL_USE_TLS", "LOG_FORMAT",
+                     "LOGIN_LIMIT_PER_CLIENT"):
+            self.assertIn(name, message)
+        self.assertNotIn("TRUSTED_HOSTS", message)
+
+    def test_env_example_lists_every_variable_the_config_reads(self):
+        import re
+
+        from instance.config import RATE_LIMITS
+
+        with open(os.path.join(ROOT, "instance", "config.py")) as source:
+            read = set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', source.read())) | set(RATE_LIMITS)
+        with open(os.path.join(ROOT, ".env.example")) as example:
+            listed = set(re.findall(r"^#?\s*([A-Z][A-Z_]+)=", example.read(), re.MULTILINE))
+        self.assertGreater(len(read), 40)
+        self.assertEqual(read - listed, set())
 
     def test_testing_uses_cheap_hashing_and_its_own_database(self):
         app = create_app("testing")
