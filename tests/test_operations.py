@@ -188,9 +188,19 @@ class CorsSettingTestCase(unittest.TestCase):
                 create_app("development")
 
     def test_exact_origins_and_a_lone_star_start(self):
-        for value in ("https://app.example,http://localhost:3000,http://[::1]:8080", "*"):
+        for value, origins in [
+            ("https://app.example, http://localhost:3000,http://[::1]:8080",
+             ["https://app.example", "http://localhost:3000", "http://[::1]:8080"]),
+            ("*", ["*"]),
+        ]:
             with self.subTest(value=value), mock.patch.dict(os.environ, {"CORS_ORIGINS": value}):
-                create_app("development")
+                app = create_app("development")
+            self.addCleanup(release, app)
+            self.assertEqual(app.config["CORS_ORIGINS"], origins)
+            response = app.test_client().options("/bucketlists/", headers={
+                "Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"})
+            self.assertEqual(response.headers["Access-Control-Allow-Origin"],
+                             "http://localhost:3000")
 
     def test_a_lone_star_allows_every_origin(self):
         app = create_app("testing", overrides={"CORS_ORIGINS": ["*"]})

@@ -1,7 +1,6 @@
 """Paging, search and sort on both collections; the paging travels in X-Total-Count and Link."""
 
 import re
-import threading
 import unittest
 from urllib.parse import parse_qs, urlsplit
 
@@ -9,7 +8,7 @@ from sqlalchemy import func
 
 from app import db
 from app.models import Bucketlist
-from tests.base import AuthenticatedTestCase
+from tests.base import AuthenticatedTestCase, race
 
 
 def links(response) -> dict:
@@ -150,23 +149,16 @@ class TotalCountTestCase(AuthenticatedTestCase):
     def test_counter_stays_exact_under_racing_requests(self):
         for name in "abcdef":
             self.create_bucketlist(self.token, name)
-        barrier = threading.Barrier(12)
 
         def create():
-            barrier.wait()
-            self.app.test_client().post("/bucketlists/", headers=self.headers,
-                                        json={"name": "raced"})
+            return self.app.test_client().post("/bucketlists/", headers=self.headers,
+                                               json={"name": "raced"})
 
         def delete(bucketlist_id):
-            barrier.wait()
-            self.app.test_client().delete(f"/bucketlists/{bucketlist_id}", headers=self.headers)
+            return lambda: self.app.test_client().delete(f"/bucketlists/{bucketlist_id}",
+                                                         headers=self.headers)
 
-        threads = [threading.Thread(target=create) for _ in range(6)]
-        threads += [threading.Thread(target=delete, args=(1 + n % 3,)) for n in range(6)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        race(*[create] * 6, *[delete(1 + n % 3) for n in range(6)])
         self.assertEqual(self.stored(), 9)
         self.assertEqual(self.total(), 9)
 
