@@ -10,6 +10,7 @@ from app.errors import register_error_handlers
 from app.extensions import bcrypt
 from app.json_provider import OrjsonProvider
 from app.openapi import Api
+from app.unit_of_work import App
 from instance.config import ConfigError, app_config
 
 __all__ = ["create_app", "db"]
@@ -35,7 +36,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     `overrides` replaces config values after the config class is loaded (tests use it).
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = App(__name__, instance_relative_config=True)
     app.json = OrjsonProvider(app)
     app.json.sort_keys = False  # fields in the order the tutorial shows them
     _load_config(app, config_name, overrides)

@@ -16,7 +16,7 @@ query fails with a 503 and the pool is renewed all the same.
 Autocommit for reads. A GET or HEAD only reads, each of its statements sees committed data, and
 nothing it does needs to be undone; so the connection it checks out is put in autocommit (psycopg2
 then sends no BEGIN, and the rollback when the request ends has nothing to do). Requests that write
-keep the ordinary transaction that `db.session.commit()` ends.
+keep the ordinary transaction, which app/unit_of_work.py commits once the view has answered.
 
 SQLite writes one at a time. A request that may write (any method but GET, HEAD and OPTIONS), and
 any work outside a request, begins its transaction with BEGIN IMMEDIATE, which takes SQLite's

@@ -10,13 +10,16 @@ class APIError(Exception):
     """An error with an HTTP status and a message meant for the client."""
 
     def __init__(
-        self, status: int, message: str, errors: dict | None = None, headers: dict | None = None
+        self, status: int, message: str, errors: dict | None = None, headers: dict | None = None,
+        keep_changes: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = errors
         self.headers = headers
+        # What the request changed is committed all the same (app/unit_of_work.py).
+        self.keep_changes = keep_changes
 
 
 class LimitReachedError(Exception):

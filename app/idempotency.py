@@ -37,15 +37,6 @@ IN_PROGRESS_MESSAGE = (
 REUSED_MESSAGE = f"This {HEADER} was already used with a different request."
 
 
-def commit() -> None:
-    """End a creating view's writes: commit them, unless the request carries an Idempotency-Key,
-    in which case `idempotent` commits them together with the answer it stores."""
-    if g.get("idempotency_key") is None:
-        db.session.commit()
-    else:
-        db.session.flush()
-
-
 def _well_formed(key: str) -> bool:
     """1 to MAX_KEY_LENGTH printable ASCII characters, as the draft's key (a Structured Field
     string) is; a NUL, which PostgreSQL cannot store, or any other control character is not."""
@@ -109,7 +100,8 @@ def _store(key: str, fingerprint: str, response: Response) -> None:
 def idempotent(view):
     """Make a creating view (below `auth_required`, above `@blp.response`) honour Idempotency-Key.
 
-    The view must end its writes with `commit()` from this module.
+    The answer is stored in the request's transaction, which app/unit_of_work.py commits with
+    what the view created.
     """
 
     @functools.wraps(view)
@@ -129,16 +121,9 @@ def idempotent(view):
             return _replay(stored)
         if stored is not None:  # expired: the key starts afresh
             db.session.delete(stored)
-        g.idempotency_key = key
-        try:
-            response = view(*args, **kwargs)
-        except BaseException:
-            db.session.rollback()
-            raise
-        finally:
-            g.pop("idempotency_key")
+            db.session.flush()
+        response = view(*args, **kwargs)
         _store(key, fingerprint, response)
-        db.session.commit()
         return response
 
     return wrapper

@@ -139,6 +139,7 @@ class Bucketlist(Timestamped, db.Model):
             )
         bucketlist = cls(name=name, created_by=owner_id)
         db.session.add(bucketlist)
+        db.session.flush()  # its id, for the answer and its Location
         return bucketlist
 
     def remove(self) -> None:
@@ -161,6 +162,7 @@ class Bucketlist(Timestamped, db.Model):
             )
         item = Item(name=name, done=done, bucketlist_id=self.id)
         db.session.add(item)
+        db.session.flush()  # its id, for the answer and its Location
         return item
 
     def rename(self, name: str) -> None:

@@ -49,7 +49,6 @@ def change_password(data: dict):
     user = caller_confirmed_by(data["current_password"], "current_password")
     replace_password(user, data["new_password"])
     tokens = start_session(user.id)
-    db.session.commit()
     return {"message": "Password changed. Every other session was logged out.", **tokens}
 
 
@@ -65,5 +64,4 @@ def delete_account(data: dict):
     user = caller_confirmed_by(data["password"], "password")
     # One statement: the database's ON DELETE CASCADE takes the rest in the same transaction.
     db.session.execute(db.delete(User).where(User.id == user.id))
-    db.session.commit()
     return {"message": "Your account and everything in it were deleted."}

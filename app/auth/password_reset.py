@@ -92,11 +92,10 @@ def confirm_password_reset(data: dict):
         .returning(PasswordResetToken.user_id, PasswordResetToken.expires_at)
     ).first()
     if spent is None or as_utc(spent.expires_at) <= utcnow():
-        db.session.commit()  # an expired token is spent all the same
+        # An expired token stays refused (purge-tokens deletes it), and nothing changes.
         raise ValidationError({"token": [INVALID_RESET_MESSAGE]})
     user = db.session.get(User, spent.user_id, with_for_update=True)
     if user is None:  # the account was deleted meanwhile
         raise ValidationError({"token": [INVALID_RESET_MESSAGE]})
     replace_password(user, data["password"])
-    db.session.commit()
     return {"message": "Your password was reset. Please login with the new one."}

@@ -91,10 +91,10 @@ def start_session(user_id: int) -> dict:
 
 
 def refresh_session(refresh_token: str) -> dict:
-    """New tokens for the session of this refresh token, which is spent; commits.
+    """New tokens for the session of this refresh token, which is spent.
 
     A 401 when the token is not one this service issued, when its session has ended or expired,
-    and when it was spent already (then the session ends).
+    and when it was spent already (then the session ends, and stays ended).
     """
     handle, generation = _issued_by_us(refresh_token)
     session = db.session.scalar(db.select(LoginSession).where(LoginSession.handle == handle))
@@ -110,8 +110,7 @@ def refresh_session(refresh_token: str) -> dict:
     idle = timedelta(seconds=current_app.config["REFRESH_TOKEN_IDLE_SECONDS"])
     if now >= as_utc(session.expires_at) or now >= as_utc(session.refreshed_at) + idle:
         end_session(handle)
-        db.session.commit()
-        raise invalid_token(ENDED_MESSAGE)
+        raise invalid_token(ENDED_MESSAGE, keep_changes=True)
     new_token = _new_refresh_token(handle, generation + 1)
     # Only the refresh that moves the generation on wins; one racing it with the same token
     # finds the generation moved, which is a reuse.
@@ -124,17 +123,15 @@ def refresh_session(refresh_token: str) -> dict:
         .execution_options(synchronize_session=False)
     )
     if renewed.rowcount != 1:
-        db.session.rollback()
         _end_reused(handle)
-    db.session.commit()
     return _tokens(session, new_token)
 
 
 def _end_reused(handle: str):
-    """End a session whose spent refresh token came back; always raises the 401."""
+    """End a session whose spent refresh token came back; always raises the 401, which keeps
+    the session ended."""
     end_session(handle)
-    db.session.commit()
-    raise invalid_token(REUSED_MESSAGE)
+    raise invalid_token(REUSED_MESSAGE, keep_changes=True)
 
 
 def end_session(handle: str) -> bool:

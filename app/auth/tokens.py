@@ -40,9 +40,10 @@ class AccessToken:
     expires_at: datetime
 
 
-def invalid_token(message: str = INVALID_MESSAGE) -> APIError:
-    """The 401 for a token that is not to be trusted."""
-    return APIError(401, message, headers=INVALID_TOKEN_CHALLENGE)
+def invalid_token(message: str = INVALID_MESSAGE, keep_changes: bool = False) -> APIError:
+    """The 401 for a token that is not to be trusted (`keep_changes`: what the request changed
+    stands all the same)."""
+    return APIError(401, message, headers=INVALID_TOKEN_CHALLENGE, keep_changes=keep_changes)
 
 
 def generate_token(user_id: int, session: str) -> str:

@@ -29,12 +29,11 @@ blp = Blueprint("auth", __name__, description="Accounts and access tokens")
 @throttled(per_client="REGISTER_LIMIT_PER_CLIENT", per_email="REGISTER_LIMIT_PER_EMAIL")
 def register(data: dict):
     """Register a user with an e-mail and a password; 202 if the e-mail is already registered."""
-    db.session.add(User(email=data["email"], password=data["password"]))
     try:
-        db.session.commit()
-    except IntegrityError:
         # The unique e-mail constraint decides, so two racing registrations cannot both win.
-        db.session.rollback()
+        with db.session.begin_nested():
+            db.session.add(User(email=data["email"], password=data["password"]))
+    except IntegrityError:
         return {"message": "User already exists. Please login."}, 202
     return {"message": "You registered successfully."}
 
@@ -49,9 +48,7 @@ def login(data: dict):
     user = authenticate(data["email"], data["password"])
     if user is None:
         raise APIError(401, "Invalid email or password, Please try again")
-    tokens = start_session(user.id)
-    db.session.commit()
-    return {"message": "You logged in successfully.", **tokens}
+    return {"message": "You logged in successfully.", **start_session(user.id)}
 
 
 @blp.post("/auth/refresh")
@@ -76,5 +73,4 @@ def logout():
     """
     if not end_session(g.token.session):
         raise invalid_token(REVOKED_MESSAGE)  # the same session logged out at the same time
-    db.session.commit()
     return {"message": "You logged out successfully."}

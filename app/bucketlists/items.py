@@ -2,7 +2,6 @@
 
 from flask import current_app, url_for
 
-from app import idempotency
 from app.bucketlists.pagination import PAGING_HEADERS, paginate, paging_headers
 from app.bucketlists.queries import own_bucketlist, own_item
 from app.bucketlists.schemas import (
@@ -48,7 +47,6 @@ def create_item(data: dict, bucketlist: Bucketlist):
     """Add a goal to one of the caller's bucketlists."""
     limit = current_app.config["MAX_ITEMS_PER_BUCKETLIST"]
     item = bucketlist.add_item(data["name"], data["done"], limit=limit)
-    idempotency.commit()
     location = url_for(".get_item", bucketlist_id=bucketlist.id, item_id=item.id)
     return item, {"Location": location}
 
@@ -74,7 +72,6 @@ def replace_item(data: dict, item: Item):
     older version)."""
     blp.check_etag(item, ItemSchema)
     item.update(name=data["name"], done=data["done"])
-    db.session.commit()
     return item
 
 
@@ -89,7 +86,6 @@ def update_item(data: dict, item: Item):
     version)."""
     blp.check_etag(item, ItemSchema)
     item.update(name=data.get("name"), done=data.get("done"))
-    db.session.commit()
     return item
 
 
@@ -102,5 +98,4 @@ def delete_item(item: Item):
     """Delete a goal (412 if If-Match names an older version)."""
     blp.check_etag(item, ItemSchema)
     db.session.delete(item)
-    db.session.commit()
     return {"message": f"item {item.id} deleted"}

@@ -2,7 +2,6 @@
 
 from flask import current_app, g, request, url_for
 
-from app import idempotency
 from app.bucketlists.pagination import PAGING_HEADERS, ListQuerySchema, paginate, paging_headers
 from app.bucketlists.queries import (
     WITH_COUNTS,
@@ -16,7 +15,6 @@ from app.bucketlists.schemas import (
     BucketlistSchema,
     BucketlistSummarySchema,
 )
-from app.database import db
 from app.models import Bucketlist
 from app.openapi import Blueprint, ErrorSchema
 from app.schemas import MessageSchema
@@ -50,7 +48,6 @@ def create_bucketlist(data: dict):
     """Create a bucketlist owned by the caller."""
     limit = current_app.config["MAX_BUCKETLISTS_PER_USER"]
     bucketlist = Bucketlist.add_for(g.user.id, data["name"], limit=limit)
-    idempotency.commit()
     return bucketlist, {"Location": url_for(".get_bucketlist", bucketlist_id=bucketlist.id)}
 
 
@@ -85,7 +82,6 @@ def update_bucketlist(data: dict, bucketlist: Bucketlist):
     """Rename one of the caller's bucketlists (412 if If-Match names an older version)."""
     check_etag(bucketlist)
     bucketlist.rename(data["name"])
-    db.session.commit()
     # The ETag of the bucketlist as GET shows it, for the next conditional request.
     blp.set_etag(detail(bucketlist.id), BucketlistDetailSchema)
     return bucketlist
@@ -101,5 +97,4 @@ def delete_bucketlist(bucketlist: Bucketlist):
     version)."""
     check_etag(bucketlist)
     bucketlist.remove()
-    db.session.commit()
     return {"message": f"bucketlist {bucketlist.id} deleted"}
