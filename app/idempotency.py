@@ -16,9 +16,10 @@ import hashlib
 import json
 from datetime import timedelta
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app, request
 from sqlalchemy import func
 
+from app.auth.guard import current_user
 from app.database import db
 from app.errors import APIError
 from app.models import IdempotencyKey
@@ -80,18 +81,18 @@ def _store(key: str, fingerprint: str, response: Response) -> None:
     lifetime = timedelta(seconds=config["IDEMPOTENCY_KEY_LIFETIME_SECONDS"])
     newest = (
         db.select(IdempotencyKey.key)
-        .where(IdempotencyKey.user_id == g.user.id)
+        .where(IdempotencyKey.user_id == current_user().id)
         .order_by(IdempotencyKey.created_at.desc())
         .limit(config["IDEMPOTENCY_KEYS_PER_USER"] - 1)
     )
     db.session.execute(
         db.delete(IdempotencyKey)
-        .where(IdempotencyKey.user_id == g.user.id,
+        .where(IdempotencyKey.user_id == current_user().id,
                IdempotencyKey.key.not_in(newest.scalar_subquery()))
         .execution_options(synchronize_session=False)
     )
     db.session.add(IdempotencyKey(
-        user_id=g.user.id, key=key, fingerprint=fingerprint, status=response.status_code,
+        user_id=current_user().id, key=key, fingerprint=fingerprint, status=response.status_code,
         body=response.get_data(as_text=True), location=response.headers.get("Location"),
         created_at=now, expires_at=now + lifetime,
     ))
@@ -112,9 +113,9 @@ def idempotent(view):
         if not _well_formed(key):
             raise APIError(400, BAD_KEY_MESSAGE)
         fingerprint = _fingerprint()
-        if not _locked(g.user.id, key):
+        if not _locked(current_user().id, key):
             raise APIError(409, IN_PROGRESS_MESSAGE)
-        stored = db.session.get(IdempotencyKey, (g.user.id, key))
+        stored = db.session.get(IdempotencyKey, (current_user().id, key))
         if stored is not None and as_utc(stored.expires_at) > utcnow():
             if stored.fingerprint != fingerprint:
                 raise APIError(422, REUSED_MESSAGE)

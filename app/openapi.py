@@ -14,7 +14,7 @@ import functools
 import hashlib
 
 import flask_smorest
-from flask import current_app, g, json, request
+from flask import current_app, json, request
 from flask_smorest.exceptions import PreconditionFailed
 from flask_smorest.utils import resolve_schema_instance
 from marshmallow import Schema, fields
@@ -176,12 +176,12 @@ class Blueprint(flask_smorest.Blueprint):
     def auth_required(self, view):
         """Let the view run only for a caller with a valid bearer token (else 401).
 
-        `g.user` is the caller (id, email, bucketlists_count), `g.token` its token's claims.
+        The view reads the caller with `current_user()` (app/auth/guard.py).
         """
 
         @functools.wraps(view)
         def authenticated_view(*args, **kwargs):
-            g.user, g.token = authenticate_request()
+            authenticate_request()
             return view(*args, **kwargs)
 
         # What `@blp.doc(security=...)` and `@blp.alt_response(401, ...)` would record, recorded

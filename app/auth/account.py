@@ -1,10 +1,10 @@
 """The caller's account: who they are (GET /auth/me), a new password (PUT /auth/password), and
 deleting the account with everything in it (DELETE /auth/me)."""
 
-from flask import g
 from marshmallow import ValidationError
 
 from app.auth.credentials import replace_password
+from app.auth.guard import current_user
 from app.auth.schemas import MeSchema, PasswordChangeSchema, PasswordSchema, TokenSchema
 from app.auth.sessions import start_session
 from app.auth.throttling import caller_email_key, throttled
@@ -18,9 +18,12 @@ NOT_YOUR_PASSWORD = "Wrong password."  # noqa: S105  (a message)
 
 
 def caller_confirmed_by(password: str, field: str) -> User:
-    """The caller, their row locked until the transaction ends, if `password` is theirs; else a
-    400 naming `field`."""
-    user = db.session.get(User, g.user.id, with_for_update=True)
+    """The caller, their row locked (and read again) until the transaction ends, if `password` is
+    theirs; else a 400 naming `field`."""
+    user = db.session.scalar(
+        db.select(User).where(User.id == current_user().id).with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if user is None:
         raise AccountDeletedError()  # deleted since the guard looked
     if not user.password_is_valid(password):
@@ -33,8 +36,7 @@ def caller_confirmed_by(password: str, field: str) -> User:
 @blp.response(200, MeSchema, description="The caller")
 def me():
     """Who the caller is: id, e-mail, since when, and how many bucketlists they have."""
-    # The guard's row leaves date_created out: every request would read it, this one uses it.
-    return db.session.get(User, g.user.id)
+    return current_user()
 
 
 @blp.put("/auth/password")

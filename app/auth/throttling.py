@@ -16,11 +16,12 @@ nothing a client sends decides how much the limiter stores.
 
 import hashlib
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app
 from flask_limiter.util import get_remote_address
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from app.auth.guard import current_user
 from app.emails import comparable_email
 from app.errors import APIError
 from app.extensions import limiter
@@ -52,7 +53,7 @@ def email_key() -> str:
 
 def caller_email_key() -> str:
     """The same key for the e-mail of the authenticated caller (`auth_required` runs first)."""
-    return _digest_key(g.user.email)
+    return _digest_key(current_user().email)
 
 
 def init_app(app: Flask) -> None:

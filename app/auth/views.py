@@ -4,10 +4,10 @@ The account routes (app/auth/account.py) and the password reset (app/auth/passwo
 on this blueprint too.
 """
 
-from flask import g
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.credentials import authenticate
+from app.auth.guard import current_token
 from app.auth.schemas import LoginSchema, RefreshSchema, RegisterSchema, TokenSchema
 from app.auth.sessions import end_session, refresh_session, start_session
 from app.auth.throttling import throttled
@@ -71,6 +71,6 @@ def logout():
 
     Every server process refuses them from then on.
     """
-    if not end_session(g.token.session):
+    if not end_session(current_token().session):
         raise invalid_token(REVOKED_MESSAGE)  # the same session logged out at the same time
     return {"message": "You logged out successfully."}

@@ -1,7 +1,8 @@
 """Create, list, read, rename and delete the caller's own bucketlists."""
 
-from flask import current_app, g, request, url_for
+from flask import current_app, request, url_for
 
+from app.auth.guard import current_user
 from app.bucketlists.pagination import PAGING_HEADERS, ListQuerySchema, paginate, paging_headers
 from app.bucketlists.queries import (
     WITH_COUNTS,
@@ -47,7 +48,7 @@ def check_etag(bucketlist: Bucketlist) -> None:
 def create_bucketlist(data: dict):
     """Create a bucketlist owned by the caller."""
     limit = current_app.config["MAX_BUCKETLISTS_PER_USER"]
-    bucketlist = Bucketlist.add_for(g.user.id, data["name"], limit=limit)
+    bucketlist = Bucketlist.add_for(current_user().id, data["name"], limit=limit)
     return bucketlist, {"Location": url_for(".get_bucketlist", bucketlist_id=bucketlist.id)}
 
 
@@ -59,7 +60,7 @@ def create_bucketlist(data: dict):
 def list_bucketlists(args: dict):
     """The caller's bucketlists, a page at a time, with how many goals each has and has done."""
     page = paginate(own_bucketlists(), Bucketlist, args, options=WITH_COUNTS,
-                    total=g.user.bucketlists_count)
+                    total=current_user().bucketlists_count)
     return page.rows, paging_headers(page)
 
 
