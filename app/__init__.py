@@ -3,8 +3,10 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import browsable, database, observability, security
+from app import auth, browsable, commands, database, docs, health, observability, security
 from app.auth import throttling
+from app.bucketlists import items
+from app.bucketlists import views as bucketlists
 from app.database import db
 from app.errors import register_error_handlers
 from app.extensions import bcrypt
@@ -45,21 +47,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     bcrypt.init_app(app)
     throttling.init_app(app)
 
-    from app import models  # noqa: F401  (the models must be known to Flask-Migrate)
-    from app.auth import account, password_reset  # noqa: F401  (their routes join auth's)
-    from app.auth import views as auth
-    from app.auth.commands import purge_tokens_command
-    from app.bucketlists import items
-    from app.bucketlists import views as bucketlists
-    from app.docs import assets as docs_assets
-    from app.docs import blp as docs
-    from app.health import blp as health
-
     api = Api(app)
-    for blueprint in (auth.blp, bucketlists.blp, items.blp, docs, health):
+    for blueprint in (auth.blp, bucketlists.blp, items.blp, docs.blp, health.blp):
         api.register_blueprint(blueprint)
-    app.register_blueprint(docs_assets)
-    app.cli.add_command(purge_tokens_command)
+    app.register_blueprint(docs.assets)
+    commands.init_app(app)
     register_error_handlers(app)
     browsable.init_app(app)
     security.init_app(app)

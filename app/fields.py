@@ -8,7 +8,12 @@ import re
 
 from marshmallow import ValidationError, fields, validate
 
-from app.emails import MAX_EMAIL_LENGTH, EmailNotValidError, comparable_email, normalize_email
+from app.email_addresses import (
+    MAX_EMAIL_LENGTH,
+    EmailNotValidError,
+    comparable_email,
+    normalize_email,
+)
 from app.parser import FormText
 from app.timestamps import as_utc
 
@@ -48,7 +53,7 @@ class Text(fields.String):
 
 
 class Email(Text):
-    """An e-mail address in its canonical form (`app.emails.normalize_email`).
+    """An e-mail address in its canonical form (`app.email_addresses.normalize_email`).
 
     `strict` (registration) refuses what cannot be an address; otherwise (login) such text is only
     lower-cased (`comparable_email`). Either way, text longer than MAX_EMAIL_LENGTH is a 400:

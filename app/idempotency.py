@@ -128,3 +128,12 @@ def idempotent(view):
         return response
 
     return wrapper
+
+
+def purge_expired_idempotency_keys() -> int:
+    """Delete the stored answers of Idempotency-Keys past their lifetime (in the current
+    transaction); how many were deleted."""
+    result = db.session.execute(
+        db.delete(IdempotencyKey).where(IdempotencyKey.expires_at <= utcnow())
+    )
+    return result.rowcount

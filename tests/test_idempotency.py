@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import create_engine, text
 
 from app import db
-from app.auth.commands import purge_expired_idempotency_keys
+from app.idempotency import purge_expired_idempotency_keys
 from app.models import Bucketlist, IdempotencyKey, Item
 from tests.base import BaseTestCase, race
 
@@ -175,6 +175,7 @@ class IdempotencyTestCase(BaseTestCase):
                                .values(expires_at=datetime.now(timezone.utc)))
             db.session.commit()
             self.assertEqual(purge_expired_idempotency_keys(), 1)
+            db.session.commit()
             self.assertEqual(db.session.scalars(db.select(IdempotencyKey.key)).all(), ["live"])
 
     def test_a_deleted_accounts_keys_go_with_it(self):

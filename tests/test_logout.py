@@ -4,8 +4,9 @@ import unittest
 from datetime import datetime, timedelta, timezone
 
 from app import create_app, db
-from app.auth.commands import purge_dead_sessions, purge_expired_reset_tokens
 from app.auth.models import LoginSession, PasswordResetToken
+from app.auth.password_reset import purge_expired_reset_tokens
+from app.auth.sessions import purge_dead_sessions
 from tests.base import BaseTestCase, race
 from tests.database import release
 from tests.test_tokens import make_token, session_of, valid_claims
@@ -111,6 +112,7 @@ class LogoutTestCase(BaseTestCase):
             self.add_session(refreshed_at=now - timedelta(days=6))
             db.session.commit()
             self.assertEqual(purge_dead_sessions(), 3)
+            db.session.commit()
             self.assertEqual(db.session.scalar(db.select(db.func.count(LoginSession.id))), 2)
         self.assertEqual(self.list_with(self.token).status_code, 200)
 
@@ -118,6 +120,7 @@ class LogoutTestCase(BaseTestCase):
         self.logout(self.token)
         with self.app.app_context():
             self.assertEqual(purge_dead_sessions(), 1)
+            db.session.commit()
         self.assert_error(self.list_with(self.token), 401, REVOKED)
 
     def test_purge_drops_only_expired_reset_tokens(self):
@@ -127,10 +130,12 @@ class LogoutTestCase(BaseTestCase):
                                               expires_at=now - timedelta(seconds=1)))
             db.session.commit()
             self.assertEqual(purge_expired_reset_tokens(), 1)
+            db.session.commit()
             db.session.add(PasswordResetToken(token_hash="b" * 64, user_id=1, created_at=now,
                                               expires_at=now + timedelta(minutes=1)))
             db.session.commit()
             self.assertEqual(purge_expired_reset_tokens(), 0)
+            db.session.commit()
 
     def test_purge_tokens_command(self):
         self.logout(self.token)
@@ -140,6 +145,7 @@ class LogoutTestCase(BaseTestCase):
                       "token(s) and 0 expired idempotency key(s).", result.output)
         with self.app.app_context():
             self.assertEqual(db.session.scalar(db.select(db.func.count(LoginSession.id))), 0)
+
 
 if __name__ == "__main__":
     unittest.main()

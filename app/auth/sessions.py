@@ -14,7 +14,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import or_, update
 
 from app.auth.models import LoginSession, new_session_handle, token_digest
 from app.auth.tokens import generate_token, invalid_token, is_handle
@@ -154,3 +154,21 @@ def end_all_sessions(user_id: int) -> None:
         .values(ended_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+
+
+def purge_dead_sessions() -> int:
+    """Delete the sessions that ended, expired or sat idle too long (in the current transaction);
+    how many were deleted.
+
+    An access token of a deleted session is refused as one of an ended session is.
+    """
+    now = utcnow()
+    idle = timedelta(seconds=current_app.config["REFRESH_TOKEN_IDLE_SECONDS"])
+    result = db.session.execute(
+        db.delete(LoginSession).where(or_(
+            LoginSession.ended_at.is_not(None),
+            LoginSession.expires_at <= now,
+            LoginSession.refreshed_at <= now - idle,
+        ))
+    )
+    return result.rowcount

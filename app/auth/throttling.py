@@ -22,7 +22,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from app.auth.guard import current_user
-from app.emails import comparable_email
+from app.email_addresses import comparable_email
 from app.errors import APIError
 from app.extensions import limiter
 from app.openapi import document_error

@@ -1,4 +1,4 @@
-"""Stored e-mails in the canonical form the app now compares (see app/emails.py).
+"""Stored e-mails in the canonical form the app now compares (see app/email_addresses.py).
 
 Registration and login used to lower-case an e-mail and nothing more; they now compare its
 canonical form (Unicode NFKC, email-validator's normalization with the domain in its Unicode IDNA
