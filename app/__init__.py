@@ -52,7 +52,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.assets)
     commands.init_app(app)
-    register_error_handlers(app)
+    register_error_handlers(app)  # after Api(app): these replace flask-smorest's own handler
     browsable.init_app(app)
     security.init_app(app)
     observability.init_app(app)

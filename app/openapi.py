@@ -98,9 +98,6 @@ class Api(flask_smorest.Api):
             BEARER_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         )
 
-    def _register_error_handlers(self) -> None:
-        """None: app.errors renders every error, in the app's one shape."""
-
     def _register_etag_headers(self) -> None:
         """The conditional-request headers as this API takes them: If-Match is optional unless
         REQUIRE_IF_MATCH (the tutorial's clients send none)."""
