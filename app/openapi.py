@@ -228,10 +228,6 @@ class Blueprint(flask_smorest.Blueprint):
         if request.method in self.METHODS_NEEDING_CHECK_ETAG and request.if_match:
             super()._verify_check_etag()
 
-    def _is_etag_enabled(self) -> bool:
-        """Always: this API has no ETAG_DISABLED setting to look up on every request."""
-        return True
-
     def _check_not_modified(self, etag: str) -> None:
         """304 when If-None-Match names this ETag (weak comparison, as RFC 9110 says)."""
         if (request.method in self.METHODS_CHECKING_NOT_MODIFIED
