@@ -40,9 +40,8 @@ PRECONDITION_REQUIRED_MESSAGE = (
 )
 # Rules that serve files, not API operations.
 STATIC_ENDPOINTS = {"static", "docs_assets.asset"}
-# What app/parser.py reads a body from: JSON or form data of either kind.
-BODY_CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded",
-                      "multipart/form-data")
+# What app/parser.py reads a body from besides JSON: form data of either kind.
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class ErrorSchema(Schema):
@@ -147,28 +146,21 @@ class Blueprint(flask_smorest.Blueprint):
                 responses.setdefault(404, []).append(_error("Not found, or not yours"))
 
     def arguments(self, schema, *, location, **kwargs):
-        """`@blp.arguments`; a body (`json_or_form`) may also be too large or of another type."""
+        """`@blp.arguments`; a body (`json_or_form`) is described as JSON and as form data, and
+        may also be too large (413) or of another type (415)."""
         decorator = super().arguments(schema, location=location, **kwargs)
         if location != "json_or_form":
             return decorator
+        as_form = self.doc(requestBody={"content": {
+            content_type: {"schema": schema} for content_type in FORM_CONTENT_TYPES
+        }})
+        too_large = self.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+        unsupported = self.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
 
-        def with_body_errors(func):
-            view = decorator(func)
-            responses = view._apidoc["arguments"]["responses"]
-            responses[413] = "REQUEST_ENTITY_TOO_LARGE"
-            responses[415] = "UNSUPPORTED_MEDIA_TYPE"
-            return view
+        def with_body_docs(func):
+            return unsupported(too_large(as_form(decorator(func))))
 
-        return with_body_errors
-
-    def _prepare_arguments_doc(self, doc, doc_info, **kwargs):
-        """A `json_or_form` body is described as JSON and as form data."""
-        doc = super()._prepare_arguments_doc(doc, doc_info, **kwargs)
-        content = doc.get("requestBody", {}).get("content", {})
-        if "application/json" in content:
-            for content_type in BODY_CONTENT_TYPES:
-                content.setdefault(content_type, dict(content["application/json"]))
-        return doc
+        return with_body_docs
 
     def auth_required(self, view):
         """Let the view run only for a caller with a valid bearer token (else 401).
