@@ -9,7 +9,6 @@ in its path, the 413/415 of a body, the 401 and bearer scheme of an authenticate
 writes that are conditional only when the client sends If-Match (unless REQUIRE_IF_MATCH).
 """
 
-import copy
 import functools
 import hashlib
 
@@ -22,6 +21,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from app.auth.guard import authenticate_request
+from app.auth.throttling import email_key, throttled
 from app.errors import APIError, NotModifiedError
 from app.idempotency import HEADER as IDEMPOTENCY_HEADER
 from app.idempotency import MAX_KEY_LENGTH, REPLAYED_HEADER, idempotent
@@ -54,19 +54,6 @@ class ErrorSchema(Schema):
 def _error(description: str) -> dict:
     """An error response as smorest's decorators store it for the description."""
     return {"schema": ErrorSchema(), "description": description, "content_type": None}
-
-
-def document_error(view, status: int, description: str) -> dict:
-    """Record in a decorator's wrapper what `@blp.alt_response(status, ...)` would, without the
-    wrapper that decorator adds to every request; the wrapper's description, for more changes.
-
-    `view` must be a new wrapper (functools.wraps copies the wrapped function's record, which is
-    copied here, not changed).
-    """
-    doc = view._apidoc = copy.deepcopy(getattr(view, "_apidoc", {}))
-    responses = doc.setdefault("response", {}).setdefault("responses", {})
-    responses.setdefault(status, []).append(_error(description))
-    return doc
 
 
 class IdConverter(IntegerConverter):
@@ -173,26 +160,38 @@ class Blueprint(flask_smorest.Blueprint):
             authenticate_request()
             return view(*args, **kwargs)
 
-        # What `@blp.doc(security=...)` and `@blp.alt_response(401, ...)` would record, recorded
-        # here: each of those adds a wrapper that runs on every request.
-        doc = document_error(authenticated_view, 401, "Missing, invalid or expired bearer token")
-        doc.setdefault("manual_doc", {})["security"] = [{BEARER_SCHEME: []}]
-        return authenticated_view
+        documented = self.alt_response(
+            401, schema=ErrorSchema, description="Missing, invalid or expired bearer token"
+        )(authenticated_view)
+        return self.doc(security=[{BEARER_SCHEME: []}])(documented)
+
+    def throttled(self, per_client: str, per_email: str | None = None, email=email_key):
+        """Throttle a view per client and per e-mail (app/auth/throttling.py), and document its
+        429."""
+        whom = "this client or for this e-mail" if per_email else "this client"
+        documented = self.alt_response(
+            429, schema=ErrorSchema, description=f"Too many requests from {whom}; see Retry-After"
+        )
+        limited = throttled(per_client, per_email, email)
+        return lambda view: documented(limited(view))
 
     def idempotent(self, view):
         """Honour `Idempotency-Key` on a creating view (app/idempotency.py), and say so."""
         wrapped = idempotent(view)
-        document_error(wrapped, 409, "A request with this Idempotency-Key is still being processed")
-        doc = document_error(wrapped, 422, "This Idempotency-Key was used with a different request")
-        doc.setdefault("manual_doc", {}).setdefault("parameters", []).append({
+        for status, description in [
+            (409, "A request with this Idempotency-Key is still being processed"),
+            (422, "This Idempotency-Key was used with a different request"),
+        ]:
+            wrapped = self.alt_response(status, schema=ErrorSchema,
+                                        description=description)(wrapped)
+        return self.doc(parameters=[{
             "in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
             "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
                        "pattern": "^[ -~]*$"},
             "description": "A key you choose per create: a retry with the same key and body "
                            "gets the first answer again (with `" + REPLAYED_HEADER + ": true`) "
                            "and creates nothing; kept IDEMPOTENCY_KEY_LIFETIME_SECONDS (24 h)",
-        })
-        return wrapped
+        }])(wrapped)
 
     def _check_precondition(self) -> None:
         """A write without If-Match is a 428 only when REQUIRE_IF_MATCH is on."""

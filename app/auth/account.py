@@ -7,7 +7,7 @@ from app.auth.credentials import replace_password
 from app.auth.guard import current_user
 from app.auth.schemas import MeSchema, PasswordChangeSchema, PasswordSchema, TokenSchema
 from app.auth.sessions import start_session
-from app.auth.throttling import caller_email_key, throttled
+from app.auth.throttling import caller_email_key
 from app.auth.views import blp
 from app.database import db
 from app.errors import AccountDeletedError
@@ -44,7 +44,7 @@ def me():
 @blp.arguments(PasswordChangeSchema, location="json_or_form")
 @blp.response(200, TokenSchema,
               description="Changed: every session ended, and this answer begins a new one")
-@throttled(per_client="PASSWORD_CHANGE_LIMIT_PER_CLIENT",
+@blp.throttled(per_client="PASSWORD_CHANGE_LIMIT_PER_CLIENT",
            per_email="PASSWORD_CHANGE_LIMIT_PER_EMAIL", email=caller_email_key)
 def change_password(data: dict):
     """Change the caller's password; every session and token issued before ends."""
@@ -59,7 +59,7 @@ def change_password(data: dict):
 @blp.arguments(PasswordSchema, location="json_or_form")
 @blp.response(200, MessageSchema,
               description="Deleted, with every bucketlist, goal and session of the account")
-@throttled(per_client="ACCOUNT_DELETE_LIMIT_PER_CLIENT",
+@blp.throttled(per_client="ACCOUNT_DELETE_LIMIT_PER_CLIENT",
            per_email="ACCOUNT_DELETE_LIMIT_PER_EMAIL", email=caller_email_key)
 def delete_account(data: dict):
     """Delete the caller's account, bucketlists, goals and sessions, confirmed by the password."""

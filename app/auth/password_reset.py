@@ -16,7 +16,6 @@ from marshmallow import ValidationError
 from app.auth.credentials import replace_password
 from app.auth.models import PasswordResetToken, token_digest
 from app.auth.schemas import PasswordResetConfirmSchema, PasswordResetSchema
-from app.auth.throttling import throttled
 from app.auth.views import blp
 from app.database import db
 from app.mail import outbox, send_mail
@@ -55,7 +54,7 @@ def _confirm_url() -> str:
 @blp.arguments(PasswordResetSchema, location="json_or_form")
 @blp.response(202, MessageSchema,
               description="The same answer whether or not the e-mail is registered")
-@throttled(per_client="PASSWORD_RESET_LIMIT_PER_CLIENT",
+@blp.throttled(per_client="PASSWORD_RESET_LIMIT_PER_CLIENT",
            per_email="PASSWORD_RESET_LIMIT_PER_EMAIL")
 def request_password_reset(data: dict):
     """Mail a password reset link to this e-mail, if it is registered."""
@@ -83,7 +82,7 @@ def mail_reset_token(email: str, confirm_url: str) -> None:
 @blp.post("/auth/password-reset/confirm")
 @blp.arguments(PasswordResetConfirmSchema, location="json_or_form")
 @blp.response(200, MessageSchema, description="Password changed; every session ended")
-@throttled(per_client="PASSWORD_RESET_CONFIRM_LIMIT_PER_CLIENT")
+@blp.throttled(per_client="PASSWORD_RESET_CONFIRM_LIMIT_PER_CLIENT")
 def confirm_password_reset(data: dict):
     """Choose a new password with a mailed reset token; every session of the account ends."""
     spent = db.session.execute(

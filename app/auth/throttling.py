@@ -25,7 +25,6 @@ from app.auth.guard import current_user
 from app.email_addresses import comparable_email
 from app.errors import APIError
 from app.extensions import limiter
-from app.openapi import document_error
 from app.parser import read_body
 
 THROTTLED_MESSAGE = "Too many attempts. Please wait before trying again (see Retry-After)."
@@ -82,17 +81,16 @@ def _configured(key: str):
 
 def throttled(per_client: str, per_email: str | None = None, email=email_key):
     """Limit a view per client address and, if `per_email` names a limit, per e-mail (the body's,
-    or the caller's with `email=caller_email_key`), with the limits the config keys name; its
-    OpenAPI description gets the 429."""
+    or the caller's with `email=caller_email_key`), with the limits the config keys name.
+
+    Views use it as `@blp.throttled(...)` (app/openapi.py), which also documents the 429.
+    """
 
     def decorator(view):
         if per_email:
             view = limiter.limit(_configured(per_email), key_func=email,
                                  scope=per_email.lower(), error_message=THROTTLED_MESSAGE)(view)
-        view = limiter.limit(_configured(per_client), key_func=get_remote_address,
+        return limiter.limit(_configured(per_client), key_func=get_remote_address,
                              scope=per_client.lower(), error_message=THROTTLED_MESSAGE)(view)
-        whom = "this client or for this e-mail" if per_email else "this client"
-        document_error(view, 429, f"Too many requests from {whom}; see Retry-After")
-        return view
 
     return decorator

@@ -10,7 +10,6 @@ from app.auth.credentials import authenticate
 from app.auth.guard import current_token
 from app.auth.schemas import LoginSchema, RefreshSchema, RegisterSchema, TokenSchema
 from app.auth.sessions import end_session, refresh_session, start_session
-from app.auth.throttling import throttled
 from app.auth.tokens import REVOKED_MESSAGE, invalid_token
 from app.database import db
 from app.errors import APIError
@@ -26,7 +25,7 @@ blp = Blueprint("auth", __name__, description="Accounts and access tokens")
 @blp.response(201, MessageSchema, description="Registered")
 @blp.alt_response(202, schema=MessageSchema, description="The e-mail is already registered",
                   success=True)
-@throttled(per_client="REGISTER_LIMIT_PER_CLIENT", per_email="REGISTER_LIMIT_PER_EMAIL")
+@blp.throttled(per_client="REGISTER_LIMIT_PER_CLIENT", per_email="REGISTER_LIMIT_PER_EMAIL")
 def register(data: dict):
     """Register a user with an e-mail and a password; 202 if the e-mail is already registered."""
     try:
@@ -42,7 +41,7 @@ def register(data: dict):
 @blp.arguments(LoginSchema, location="json_or_form")
 @blp.response(200, TokenSchema, description="Logged in")
 @blp.alt_response(401, schema=ErrorSchema, description="Invalid email or password")
-@throttled(per_client="LOGIN_LIMIT_PER_CLIENT", per_email="LOGIN_LIMIT_PER_EMAIL")
+@blp.throttled(per_client="LOGIN_LIMIT_PER_CLIENT", per_email="LOGIN_LIMIT_PER_EMAIL")
 def login(data: dict):
     """Exchange an e-mail and password for an access token and a refresh token (a new session)."""
     user = authenticate(data["email"], data["password"])
@@ -57,7 +56,7 @@ def login(data: dict):
 @blp.alt_response(401, schema=ErrorSchema,
                   description="Not a refresh token this service issued, a session that ended or "
                               "expired, or a spent refresh token (which ends its session)")
-@throttled(per_client="REFRESH_LIMIT_PER_CLIENT")
+@blp.throttled(per_client="REFRESH_LIMIT_PER_CLIENT")
 def refresh(data: dict):
     """Exchange a refresh token for a new access token and a new refresh token."""
     return {"message": "Tokens refreshed.", **refresh_session(data["refresh_token"])}
