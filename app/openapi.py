@@ -51,11 +51,6 @@ class ErrorSchema(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.Raw())
 
 
-def _error(description: str) -> dict:
-    """An error response as smorest's decorators store it for the description."""
-    return {"schema": ErrorSchema(), "description": description, "content_type": None}
-
-
 class IdConverter(IntegerConverter):
     """`<id:name>`: a database id, 1 to 2**31 - 1; any other number names nothing (404)."""
 
@@ -116,21 +111,21 @@ class Blueprint(flask_smorest.Blueprint):
     # A list page's ETag covers its paging headers as well as its rows.
     ETAG_INCLUDE_HEADERS = ["X-Total-Count", "Link"]
 
-    def add_url_rule(self, rule, endpoint=None, view_func=None, provide_automatic_options=None,
-                     **options):
-        """Register the route; its operationId is `<blueprint>_<endpoint>`, and a route with an id
-        in its path can answer 404."""
-        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
-        docs = self._docs[self._endpoints[-1]]
-        for method, doc in docs.items():
-            if method == "parameters":
-                continue
-            doc.setdefault("manual_doc", {}).setdefault(
-                "operationId", f"{self.name}_{self._endpoints[-1]}"
-            )
+    def route(self, rule, *, parameters=None, tags=None, **options):
+        """`@blp.route` (and `@blp.get`, `@blp.post`, …); the operationId is
+        `<blueprint>_<endpoint>`, and a route with an id in its path can answer 404."""
+        register = super().route(rule, parameters=parameters, tags=tags, **options)
+
+        def decorator(func):
+            endpoint = options.get("endpoint") or func.__name__
+            view = self.doc(operationId=f"{self.name}_{endpoint}")(func)
             if "<" in rule:
-                responses = doc.setdefault("response", {}).setdefault("responses", {})
-                responses.setdefault(404, []).append(_error("Not found, or not yours"))
+                view = self.alt_response(404, schema=ErrorSchema,
+                                         description="Not found, or not yours")(view)
+            register(view)
+            return func
+
+        return decorator
 
     def arguments(self, schema, *, location, **kwargs):
         """`@blp.arguments`; a body (`json_or_form`) is described as JSON and as form data, and
@@ -145,7 +140,10 @@ class Blueprint(flask_smorest.Blueprint):
         unsupported = self.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
 
         def with_body_docs(func):
-            return unsupported(too_large(as_form(decorator(func))))
+            view = unsupported(too_large(as_form(decorator(func))))
+            # For the browsable page's forms; functools.wraps carries it to every outer wrapper.
+            view.body_schema = resolve_schema_instance(schema)
+            return view
 
         return with_body_docs
 
@@ -237,7 +235,4 @@ def etag_of(etag_data, etag_schema=None) -> str:
 
 def body_schema(view) -> Schema | None:
     """The schema of the body a view takes (its `json_or_form` arguments), if it takes one."""
-    for parameter in getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", []):
-        if parameter["in"] == "json_or_form":
-            return resolve_schema_instance(parameter["schema"])
-    return None
+    return getattr(view, "body_schema", None)
