@@ -4,6 +4,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import auth, browsable, commands, database, docs, health, observability, security
+from app.api import Api
 from app.auth import throttling
 from app.bucketlists import items
 from app.bucketlists import views as bucketlists
@@ -11,7 +12,6 @@ from app.database import db
 from app.errors import register_error_handlers
 from app.extensions import bcrypt
 from app.json_provider import OrjsonProvider
-from app.openapi import Api
 from app.unit_of_work import App
 from instance.config import ConfigError, app_config
 

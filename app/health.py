@@ -6,9 +6,9 @@ meanwhile, app/auth/throttling.py); /ready says so in `rate_limits`, for monitor
 
 from sqlalchemy import text
 
+from app.api import Blueprint, ErrorSchema
 from app.auth.throttling import storage_state
 from app.database import db
-from app.openapi import Blueprint, ErrorSchema
 from app.schemas import ReadySchema, StatusSchema
 
 blp = Blueprint("health", __name__, description="Probes for load balancers")

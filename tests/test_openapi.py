@@ -5,9 +5,9 @@ import unittest
 
 from openapi_spec_validator import validate
 
+from app.api import STATIC_ENDPOINTS
 from app.auth.schemas import RegisterSchema
 from app.bucketlists.schemas import BucketlistInputSchema
-from app.openapi import STATIC_ENDPOINTS
 from tests.base import BaseTestCase
 
 

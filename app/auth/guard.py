@@ -1,7 +1,7 @@
 """Authentication happens here, once: a bearer token becomes the caller, a `User`, or the answer
 is 401.
 
-`Blueprint.auth_required` (app/openapi.py) declares on a route that it needs this; the view then
+`Blueprint.auth_required` (app/api.py) declares on a route that it needs this; the view then
 reads the caller with `current_user()` and the token with `current_token()`.
 """
 

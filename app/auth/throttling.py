@@ -83,7 +83,7 @@ def throttled(per_client: str, per_email: str | None = None, email=email_key):
     """Limit a view per client address and, if `per_email` names a limit, per e-mail (the body's,
     or the caller's with `email=caller_email_key`), with the limits the config keys name.
 
-    Views use it as `@blp.throttled(...)` (app/openapi.py), which also documents the 429.
+    Views use it as `@blp.throttled(...)` (app/api.py), which also documents the 429.
     """
 
     def decorator(view):

@@ -6,6 +6,7 @@ on this blueprint too.
 
 from sqlalchemy.exc import IntegrityError
 
+from app.api import Blueprint, ErrorSchema
 from app.auth.credentials import authenticate
 from app.auth.guard import current_token
 from app.auth.schemas import LoginSchema, RefreshSchema, RegisterSchema, TokenSchema
@@ -14,7 +15,6 @@ from app.auth.tokens import REVOKED_MESSAGE, invalid_token
 from app.database import db
 from app.errors import APIError
 from app.models import User
-from app.openapi import Blueprint, ErrorSchema
 from app.schemas import MessageSchema
 
 blp = Blueprint("auth", __name__, description="Accounts and access tokens")

@@ -12,7 +12,7 @@ from flask import Flask, current_app, render_template, request
 from marshmallow import fields
 from werkzeug.exceptions import HTTPException
 
-from app.openapi import body_schema
+from app.api import body_schema
 
 BROWSABLE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "

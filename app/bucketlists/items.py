@@ -2,6 +2,7 @@
 
 from flask import current_app, url_for
 
+from app.api import Blueprint, ErrorSchema
 from app.bucketlists.pagination import PAGING_HEADERS, paginate, paging_headers
 from app.bucketlists.queries import own_bucketlist, own_item
 from app.bucketlists.schemas import (
@@ -12,7 +13,6 @@ from app.bucketlists.schemas import (
 )
 from app.database import db
 from app.models import Bucketlist, Item
-from app.openapi import Blueprint, ErrorSchema
 from app.schemas import MessageSchema
 
 blp = Blueprint("items", __name__, description="The goals in your bucketlists")

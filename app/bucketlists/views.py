@@ -2,6 +2,7 @@
 
 from flask import current_app, request, url_for
 
+from app.api import Blueprint, ErrorSchema
 from app.auth.guard import current_user
 from app.bucketlists.pagination import PAGING_HEADERS, ListQuerySchema, paginate, paging_headers
 from app.bucketlists.queries import (
@@ -17,7 +18,6 @@ from app.bucketlists.schemas import (
     BucketlistSummarySchema,
 )
 from app.models import Bucketlist
-from app.openapi import Blueprint, ErrorSchema
 from app.schemas import MessageSchema
 
 blp = Blueprint("bucketlists", __name__, description="Your bucketlists")

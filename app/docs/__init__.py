@@ -11,7 +11,7 @@ from flask import Blueprint as FlaskBlueprint
 from flask import current_app, jsonify, render_template, send_from_directory
 from flask_smorest import current_api
 
-from app.openapi import Blueprint
+from app.api import Blueprint
 
 blp = Blueprint("docs", __name__, description="This API's description")
 assets = FlaskBlueprint("docs_assets", __name__)
