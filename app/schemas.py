@@ -20,6 +20,7 @@ class ReadySchema(StatusSchema):
 
     rate_limits = fields.String(
         required=True,
-        metadata={"description": "memory (per process, as configured), shared (in Redis), or "
-                                 "degraded (Redis does not answer: per process meanwhile)"},
+        metadata={"description": "off (no rate limits), memory (per process, as configured), "
+                                 "shared (in Redis), or degraded (Redis does not answer: per "
+                                 "process meanwhile)"},
     )

@@ -25,7 +25,21 @@ class ProbeTestCase(BaseTestCase):
     def test_ready_when_the_database_answers(self):
         res = self.client().get("/ready")
         self.assertEqual((res.status_code, res.get_json()),
-                         (200, {"status": "ready", "rate_limits": "memory"}))
+                         (200, {"status": "ready", "rate_limits": "off"}))
+
+    def test_ready_says_how_rate_limits_are_counted(self):
+        # With limits off, the limiter keeps no storage: /ready must not ask it (it was a 500).
+        for overrides, state in [
+            ({"RATELIMIT_ENABLED": True}, "memory"),
+            ({"RATELIMIT_ENABLED": False,
+              "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{free_port()}"}, "off"),
+        ]:
+            with self.subTest(state=state):
+                app = create_app("testing", overrides=overrides)
+                self.addCleanup(release, app)
+                res = app.test_client().get("/ready")
+                self.assertEqual((res.status_code, res.get_json()),
+                                 (200, {"status": "ready", "rate_limits": state}))
 
     def test_not_ready_without_the_database_is_503_json(self):
         app = create_app("testing", overrides={

@@ -68,8 +68,11 @@ def init_app(app: Flask) -> None:
 
 
 def storage_state() -> str:
-    """How the limits are counted now: `memory` (per process, as configured), `shared` (in the
-    configured Redis, which answers), or `degraded` (Redis does not answer: per process)."""
+    """How the limits are counted now: `off` (RATELIMIT_ENABLED is false), `memory` (per
+    process, as configured), `shared` (in the configured Redis, which answers), or `degraded`
+    (Redis does not answer: per process)."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return "off"  # the limiter then keeps no storage to ask
     if current_app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
         return "memory"
     return "shared" if limiter.storage.check() else "degraded"
