@@ -1,12 +1,13 @@
 """The base TestCase: a fresh app on the testing config and empty tables for every test."""
 
+import contextlib
 import json
 import socket
 import threading
 import unittest
 
 import flask_migrate
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import event, func, inspect, select, text
 
 from app import create_app, db
 from tests.database import ensure_test_database, release
@@ -111,6 +112,22 @@ class BaseTestCase(unittest.TestCase):
         if message is not None:
             self.assertEqual(body["message"], message)
         return body
+
+    @contextlib.contextmanager
+    def statements(self):
+        """The SQL the app sends while the block runs, as a list that fills as it goes."""
+        with self.app.app_context():
+            engine = db.engine
+        sent = []
+
+        def record(connection, cursor, statement, *args):
+            sent.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield sent
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
 
     def count(self, model) -> int:
         """How many rows a model's table holds."""

@@ -4,7 +4,6 @@ import contextlib
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -70,12 +69,12 @@ def debian_postgresql_bin() -> str | None:
 
 @contextlib.contextmanager
 def debian_postgresql():
-    """A throwaway server from Debian's PostgreSQL packages, on a free loopback port, removed
-    afterwards; yields its URL. PostgreSQL refuses to run as root, so as root it runs as the
-    packages' `postgres` user."""
+    """A throwaway server from Debian's PostgreSQL packages, listening only on a Unix socket in
+    its own directory (so it needs no free port), removed afterwards; yields its URL.
+    PostgreSQL refuses to run as root, so as root it runs as the packages' `postgres` user."""
     bin_dir = debian_postgresql_bin()
     directory = tempfile.mkdtemp(prefix="bucketlist-debian-pg-")
-    data, port = os.path.join(directory, "data"), _free_port()
+    data = os.path.join(directory, "data")
     as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     if as_user:
         shutil.chown(directory, "postgres", "postgres")
@@ -87,19 +86,13 @@ def debian_postgresql():
     try:
         run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync")
         run("pg_ctl", "-D", data, "-w", "-l", os.path.join(directory, "log"), "-o",
-            f"-c listen_addresses=127.0.0.1 -p {port} -k {directory} -c fsync=off", "start")
+            f"-c listen_addresses='' -k {directory} -c fsync=off", "start")
         try:
-            yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres"
+            yield f"postgresql+psycopg2://postgres@/postgres?host={directory}"
         finally:
             run("pg_ctl", "-D", data, "-w", "-m", "immediate", "stop")
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def release(app) -> None:

@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 
 from tests.base import free_port
 from tests.database import scratch_database
-from tests.live_server import REDIS, ROOT, SECRET, redis_server, run, wait_for_port
+from tests.live_server import GUNICORN, REDIS, ROOT, SECRET, redis_server, run, wait_for_port
 
 NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
 SERVER_BLOCK = os.path.join(ROOT, "deploy", "nginx", "bucketlist.conf")
-GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 NGINX_MAIN = """
 worker_processes 1;
 pid {directory}/nginx.pid;

@@ -13,6 +13,7 @@ from tests.base import free_port
 from tests.database import scratch_database
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 SECRET = "live-server-secret-that-is-longer-than-32-characters"
 
 
@@ -74,8 +75,7 @@ def live_api(config: str = "production", stdout=subprocess.DEVNULL, extra_env=No
         upgrade = run(sys.executable, "manage.py", "db", "upgrade", **env)
         if upgrade.returncode != 0:
             raise RuntimeError(upgrade.stderr)
-        gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-        with serving([gunicorn, "--bind", "127.0.0.1:{port}", "--workers", "2", "run:app"],
+        with serving([GUNICORN, "--bind", "127.0.0.1:{port}", "--workers", "2", "run:app"],
                      env, stdout) as base:
             yield base
 
@@ -96,3 +96,18 @@ def redis_server():
     finally:
         _stop(process)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def raw_request(base: str, data: bytes) -> tuple[int, dict, bytes]:
+    """Send raw bytes to a live server; the status, headers (lower-case names) and body of its
+    answer."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body

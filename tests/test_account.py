@@ -45,18 +45,9 @@ class MeTestCase(AccountTestCase):
         self.assertEqual(res.headers["Cache-Control"], "no-store")
 
     def test_me_reads_the_caller_once(self):
-        from sqlalchemy import event
-
-        with self.app.app_context():
-            engine = db.engine
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with self.statements() as sent:
             self.assertEqual(self.client().get("/auth/me", headers=self.headers).status_code, 200)
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        self.assertEqual(len([s for s in statements if "FROM users" in s]), 1, statements)
+        self.assertEqual(len([s for s in sent if "FROM users" in s]), 1, sent)
 
     def test_me_without_or_with_a_bad_token_is_401(self):
         self.assert_error(self.client().get("/auth/me"), 401)

@@ -114,24 +114,15 @@ class IfMatchTestCase(EtagTestCase):
         self.assertEqual(self.names(), (["Travel"], ["Changed meanwhile"]))
 
     def test_without_if_match_a_rename_reads_the_goals_once(self):
-        from sqlalchemy import event
-
-        with self.app.app_context():
-            engine = db.engine
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        detail_reads = "FROM bucketlists LEFT OUTER JOIN items"
+        with self.statements() as sent:
             self.assertEqual(self.write("put", self.path, body={"name": "Plain"}).status_code, 200)
-            without = sum("FROM bucketlists LEFT OUTER JOIN items" in s for s in statements)
-            statements.clear()
-            etag = self.etag(self.path)
-            statements.clear()
+        without = sum(detail_reads in statement for statement in sent)
+        etag = self.etag(self.path)
+        with self.statements() as sent:
             self.assertEqual(self.write("put", self.path, etag, {"name": "Checked"}).status_code,
                              200)
-            with_if_match = sum("FROM bucketlists LEFT OUTER JOIN items" in s for s in statements)
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
+        with_if_match = sum(detail_reads in statement for statement in sent)
         # Once for the new ETag of the answer; once more to check If-Match, only when it is sent.
         self.assertEqual((without, with_if_match), (1, 2))
 

@@ -3,37 +3,32 @@ are JSON, a client's X-Forwarded-Proto is not believed, token parameters stay ou
 
 import contextlib
 import json
-import os
-import socket
 import subprocess
-import sys
 import tempfile
 import unittest
 import urllib.error
 import urllib.request
 
 from tests.base import free_port
-from tests.live_server import SECRET, serving
+from tests.live_server import GUNICORN, SECRET, raw_request, serving
 
-GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 ECHO = "tests.fixtures.echo_environ:app"
 
 
-def raw_request(base: str, data: bytes) -> tuple[int, dict, bytes]:
-    """Send raw bytes to the server; the status, headers and body of its answer."""
-    host, port = base.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall(data)
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
-    head, _, body = answer.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = dict(line.split(": ", 1) for line in lines[1:])
-    return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
+class JsonErrorAssertions:
+    """For a TestCase with `self.base`: the server answers raw bytes with a JSON error."""
+
+    def assert_json_error(self, data: bytes, status: int, words: str, base=None) -> dict:
+        """The answer is `status` with a JSON `{"message": ...}` holding `words`; its headers."""
+        got, headers, body = raw_request(base or self.base, data)
+        self.assertEqual(got, status, body)
+        self.assertEqual(headers["content-type"], "application/json")
+        self.assertEqual(int(headers["content-length"]), len(body))
+        self.assertIn(words, json.loads(body)["message"])
+        return headers
 
 
-class GunicornTestCase(unittest.TestCase):
+class GunicornTestCase(JsonErrorAssertions, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         with contextlib.ExitStack() as stack:
@@ -47,13 +42,6 @@ class GunicornTestCase(unittest.TestCase):
         request = urllib.request.Request(self.base + path, headers=headers)
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
-
-    def assert_json_error(self, data: bytes, status: int, words: str):
-        got, headers, body = raw_request(self.base, data)
-        self.assertEqual(got, status, body)
-        self.assertEqual(headers["content-type"], "application/json")
-        self.assertEqual(int(headers["content-length"]), len(body))
-        self.assertIn(words, json.loads(body)["message"])
 
     def test_a_url_over_the_limit_is_a_json_414(self):
         self.assert_json_error(b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414,

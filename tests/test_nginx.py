@@ -2,38 +2,26 @@
 a URL, headers or a body over its limits, or no instance to send to, get JSON, as everything the
 API answers does."""
 
+import contextlib
 import json
-import os
-import sys
 import unittest
 import urllib.request
 
 from tests.base import free_port
 from tests.fleet import NGINX, nginx_in_front
-from tests.live_server import serving
-from tests.test_gunicorn import raw_request
-
-GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+from tests.live_server import GUNICORN, serving
+from tests.test_gunicorn import ECHO, JsonErrorAssertions
 
 
 @unittest.skipUnless(NGINX, "nginx not installed (apt-get install nginx; .ci/run does)")
-class NginxErrorsTestCase(unittest.TestCase):
+class NginxErrorsTestCase(JsonErrorAssertions, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.app = serving([GUNICORN, "--bind", "127.0.0.1:{port}", "--workers", "1",
-                           "tests.fixtures.echo_environ:app"], {})
-        app_base = cls.app.__enter__()
-        cls.addClassCleanup(cls.app.__exit__, None, None, None)
-        cls.nginx = nginx_in_front([int(app_base.rsplit(":", 1)[1])])
-        cls.base = cls.nginx.__enter__()
-        cls.addClassCleanup(cls.nginx.__exit__, None, None, None)
-
-    def assert_json_error(self, data: bytes, status: int, words: str, base=None):
-        got, headers, body = raw_request(base or self.base, data)
-        self.assertEqual(got, status, body)
-        self.assertEqual(headers["content-type"], "application/json")
-        self.assertIn(words, json.loads(body)["message"])
-        return headers
+        with contextlib.ExitStack() as stack:
+            app_base = stack.enter_context(serving(
+                [GUNICORN, "--bind", "127.0.0.1:{port}", "--workers", "1", ECHO], {}))
+            cls.base = stack.enter_context(nginx_in_front([int(app_base.rsplit(":", 1)[1])]))
+            cls.addClassCleanup(stack.pop_all().close)
 
     def test_the_app_is_reached(self):
         with urllib.request.urlopen(self.base + "/?x=1", timeout=10) as response:
