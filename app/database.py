@@ -75,6 +75,7 @@ def _enable_sqlite_foreign_keys(dbapi_connection, _connection_record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+
 def _take_over_sqlite_transactions(dbapi_connection, _connection_record) -> None:
     # pysqlite's own transaction handling would send a deferred BEGIN before the first write;
     # with it off, _begin_sqlite below decides how each transaction begins.

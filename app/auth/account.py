@@ -45,7 +45,7 @@ def me():
 @blp.response(200, TokenSchema,
               description="Changed: every session ended, and this answer begins a new one")
 @blp.throttled(per_client="PASSWORD_CHANGE_LIMIT_PER_CLIENT",
-           per_email="PASSWORD_CHANGE_LIMIT_PER_EMAIL", email=caller_email_key)
+               per_email="PASSWORD_CHANGE_LIMIT_PER_EMAIL", email=caller_email_key)
 def change_password(data: dict):
     """Change the caller's password; every session and token issued before ends."""
     user = caller_confirmed_by(data["current_password"], "current_password")
@@ -60,7 +60,7 @@ def change_password(data: dict):
 @blp.response(200, MessageSchema,
               description="Deleted, with every bucketlist, goal and session of the account")
 @blp.throttled(per_client="ACCOUNT_DELETE_LIMIT_PER_CLIENT",
-           per_email="ACCOUNT_DELETE_LIMIT_PER_EMAIL", email=caller_email_key)
+               per_email="ACCOUNT_DELETE_LIMIT_PER_EMAIL", email=caller_email_key)
 def delete_account(data: dict):
     """Delete the caller's account, bucketlists, goals and sessions, confirmed by the password."""
     user = caller_confirmed_by(data["password"], "password")

@@ -32,11 +32,11 @@ class LoginSession(db.Model):
 
     Tokens name it by `handle`, a random text no one can guess (an access token's `sid` claim,
     the first part of a refresh token), never by its sequential id; they are refused once it has
-    ended. Its refresh token
-    rotates on every refresh: `generation` counts the rotations and `refresh_token_hash` is the
-    SHA-256 of the one refresh token that still works. It ends on logout, on a password change or
-    reset, when a spent refresh token is presented again, REFRESH_TOKEN_LIFETIME_SECONDS after the
-    login (`expires_at`), or REFRESH_TOKEN_IDLE_SECONDS after its last refresh (`refreshed_at`).
+    ended. Its refresh token rotates on every refresh: `generation` counts the rotations and
+    `refresh_token_hash` is the SHA-256 of the one refresh token that still works. It ends on
+    logout, on a password change or reset, when a spent refresh token is presented again,
+    REFRESH_TOKEN_LIFETIME_SECONDS after the login (`expires_at`), or REFRESH_TOKEN_IDLE_SECONDS
+    after its last refresh (`refreshed_at`).
     """
 
     __tablename__ = "login_sessions"

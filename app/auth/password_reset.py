@@ -55,7 +55,7 @@ def _confirm_url() -> str:
 @blp.response(202, MessageSchema,
               description="The same answer whether or not the e-mail is registered")
 @blp.throttled(per_client="PASSWORD_RESET_LIMIT_PER_CLIENT",
-           per_email="PASSWORD_RESET_LIMIT_PER_EMAIL")
+               per_email="PASSWORD_RESET_LIMIT_PER_EMAIL")
 def request_password_reset(data: dict):
     """Mail a password reset link to this e-mail, if it is registered."""
     outbox.submit(mail_reset_token, data["email"], _confirm_url())

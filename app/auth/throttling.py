@@ -10,7 +10,7 @@ the same limits per process, in memory, trying Redis again after 1, 2, 4 … 32 
 answers ("Rate limit storage recovered"). /ready says which (`rate_limits`).
 
 A throttled view's body is validated before its limits are counted (`@blp.arguments` above
-`@throttled`), and the per-e-mail key is a fixed-size digest of the e-mail's canonical form:
+`@blp.throttled`), and the per-e-mail key is a fixed-size digest of the e-mail's canonical form:
 nothing a client sends decides how much the limiter stores.
 """
 
