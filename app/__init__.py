@@ -6,8 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import auth, browsable, commands, database, docs, health, observability, security
 from app.api import Api
 from app.auth import throttling
-from app.bucketlists import items
-from app.bucketlists import views as bucketlists
+from app.bucketlists import bucketlist_views, item_views
 from app.database import db
 from app.errors import register_error_handlers
 from app.extensions import bcrypt
@@ -48,7 +47,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     throttling.init_app(app)
 
     api = Api(app)
-    for blueprint in (auth.blp, bucketlists.blp, items.blp, docs.blp, health.blp):
+    for blueprint in (auth.blp, bucketlist_views.blp, item_views.blp, docs.blp, health.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.assets)
     commands.init_app(app)

@@ -2,42 +2,32 @@
 
 A view's decorators are both its behaviour and its OpenAPI description: `@blp.arguments` loads
 and validates a body (`location="json_or_form"`) or a query string (`location="query"`),
-`@blp.response` dumps the answer, `@blp.alt_response` documents another one, `@blp.etag` makes the
-request conditional, and `@blp.auth_required` authenticates the caller. What every route of this
-API shares is added here instead of on each view: the error shape, the 404 of a route with an id
-in its path, the 413/415 of a body, the 401 and bearer scheme of an authenticated route, and
-writes that are conditional only when the client sends If-Match (unless REQUIRE_IF_MATCH).
+`@blp.response` dumps the answer, `@blp.alt_response` documents another one. A URL with several
+methods is one MethodView, and what they share is declared once on the class: `@blp.auth_required`
+authenticates the caller, `@blp.etag` makes its requests conditional (app/conditional.py). What
+every route of this API shares is added here instead of on each view: the error shape, the
+operationId and the 404 of a route with an id in its path, the 413/415 of a body, the 401 and
+bearer scheme of an authenticated route.
 """
 
 import functools
-import hashlib
 
 import flask_smorest
-from flask import current_app, json, request
-from flask_smorest.exceptions import PreconditionFailed
+from flask.views import MethodView
 from flask_smorest.utils import resolve_schema_instance
 from marshmallow import Schema, fields
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
+from app import conditional
 from app.auth.guard import authenticate_request
 from app.auth.throttling import email_key, throttled
-from app.errors import APIError, NotModifiedError
 from app.idempotency import HEADER as IDEMPOTENCY_HEADER
 from app.idempotency import MAX_KEY_LENGTH, REPLAYED_HEADER, idempotent
 from app.models import MAX_ID
 from app.parser import Parser
 
 BEARER_SCHEME = "bearerAuth"
-PRECONDITION_FAILED_MESSAGE = (
-    "The resource has changed since the ETag in If-Match: GET it again, then retry."
-)
-MATCHED_NONE_MATCH_MESSAGE = (
-    "If-None-Match names the resource's current version (or is *), so it was not changed."
-)
-PRECONDITION_REQUIRED_MESSAGE = (
-    "Send If-Match with the resource's current ETag (from GET): writes must be conditional."
-)
 # Rules that serve files, not API operations.
 STATIC_ENDPOINTS = {"static", "docs_assets.asset"}
 # What app/parser.py reads a body from besides JSON: form data of either kind.
@@ -71,33 +61,15 @@ class Api(flask_smorest.Api):
 
     def init_app(self, app, *, spec_kwargs=None) -> None:
         app.url_map.converters["id"] = IdConverter
-        super().init_app(app, spec_kwargs=spec_kwargs)
+        plugins = [conditional.ConditionalRequestsPlugin()]
+        super().init_app(app, spec_kwargs={**(spec_kwargs or {}), "extra_plugins": plugins})
+        conditional.describe(self.spec)
         self.register_converter(
             IdConverter, lambda converter: {"type": "integer", "minimum": 1, "maximum": MAX_ID}
         )
         self.spec.components.security_scheme(
             BEARER_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         )
-
-    def _register_etag_headers(self) -> None:
-        """The conditional-request headers as this API takes them: If-Match is optional unless
-        REQUIRE_IF_MATCH (the tutorial's clients send none)."""
-        components = self.spec.components
-        components.parameter("IF_NONE_MATCH", "header", {
-            "name": "If-None-Match",
-            "description": "The ETag of the copy you hold: 304, with no body, if it is current",
-            "schema": {"type": "string"},
-        }, lazy=True)
-        components.parameter("IF_MATCH", "header", {
-            "name": "If-Match",
-            "description": "Write only if the resource still has this ETag (else 412); "
-                           "required when the server sets REQUIRE_IF_MATCH (else 428)",
-            "schema": {"type": "string"},
-        }, lazy=True)
-        components.header("ETAG", {
-            "description": "The version of what was answered, for If-None-Match and If-Match",
-            "schema": {"type": "string"},
-        }, lazy=True)
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -108,22 +80,28 @@ class Blueprint(flask_smorest.Blueprint):
         **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "json_or_form": "application/json",
     }
-    # A list page's ETag covers its paging headers as well as its rows.
-    ETAG_INCLUDE_HEADERS = ["X-Total-Count", "Link"]
 
     def route(self, rule, *, parameters=None, tags=None, **options):
-        """`@blp.route` (and `@blp.get`, `@blp.post`, …); the operationId is
-        `<blueprint>_<endpoint>`, and a route with an id in its path can answer 404."""
+        """`@blp.route` (and `@blp.get`, `@blp.post`, …) of a view function or a MethodView. The
+        operationId is `<blueprint>_<name>`: a function's name, or the name a MethodView gives
+        each of its methods in `operations`; a route with an id in its path can answer 404."""
         register = super().route(rule, parameters=parameters, tags=tags, **options)
 
-        def decorator(func):
-            endpoint = options.get("endpoint") or func.__name__
-            view = self.doc(operationId=f"{self.name}_{endpoint}")(func)
+        def document(func, name):
+            func = self.doc(operationId=f"{self.name}_{name}")(func)
             if "<" in rule:
-                view = self.alt_response(404, schema=ErrorSchema,
-                                         description="Not found, or not yours")(view)
-            register(view)
+                func = self.alt_response(404, schema=ErrorSchema,
+                                         description="Not found, or not yours")(func)
             return func
+
+        def decorator(view):
+            if is_method_view(view):
+                for method, name in view.operations.items():
+                    setattr(view, method, document(getattr(view, method), name))
+                register(view)
+            else:
+                register(document(view, options.get("endpoint") or view.__name__))
+            return view
 
         return decorator
 
@@ -148,20 +126,44 @@ class Blueprint(flask_smorest.Blueprint):
         return with_body_docs
 
     def auth_required(self, view):
-        """Let the view run only for a caller with a valid bearer token (else 401).
+        """Let a view function, or each method of a MethodView, run only for a caller with a
+        valid bearer token (else 401). The view reads the caller with `current_user()`
+        (app/auth/guard.py)."""
 
-        The view reads the caller with `current_user()` (app/auth/guard.py).
-        """
+        def authenticated(func):
+            @functools.wraps(func)
+            def authenticated_view(*args, **kwargs):
+                authenticate_request()
+                return func(*args, **kwargs)
 
-        @functools.wraps(view)
-        def authenticated_view(*args, **kwargs):
-            authenticate_request()
-            return view(*args, **kwargs)
+            documented = self.alt_response(
+                401, schema=ErrorSchema, description="Missing, invalid or expired bearer token"
+            )(authenticated_view)
+            return self.doc(security=[{BEARER_SCHEME: []}])(documented)
 
-        documented = self.alt_response(
-            401, schema=ErrorSchema, description="Missing, invalid or expired bearer token"
-        )(authenticated_view)
-        return self.doc(security=[{BEARER_SCHEME: []}])(documented)
+        return for_each_method(authenticated, view)
+
+    def etag(self, view):
+        """Make the requests of a MethodView conditional (app/conditional.py): its reads answer
+        an ETag and 304, its writes take If-Match (412, and 428 under REQUIRE_IF_MATCH); each
+        write calls `blp.check_etag` before it changes anything."""
+        if not is_method_view(view):
+            raise TypeError("@blp.etag decorates a MethodView")
+        for method in view.methods:
+            func = conditional.conditional(getattr(view, method.lower()))
+            if method in conditional.READS:
+                func = self.alt_response(304, response="NOT_MODIFIED")(func)
+            if method in conditional.WRITES:
+                func = self.alt_response(412, response="PRECONDITION_FAILED")(func)
+                func = self.alt_response(428, response="PRECONDITION_REQUIRED")(func)
+            setattr(view, method.lower(), func)
+        return view
+
+    @staticmethod
+    def check_etag(etag_data, etag_schema) -> None:
+        """412 unless If-Match names the current ETag of `etag_data` (as read through
+        `etag_schema`), or when If-None-Match does; see app/conditional.py."""
+        conditional.check_etag(etag_data, etag_schema)
 
     def throttled(self, per_client: str, per_email: str | None = None, email=email_key):
         """Throttle a view per client and per e-mail (app/auth/throttling.py), and document its
@@ -191,48 +193,34 @@ class Blueprint(flask_smorest.Blueprint):
                            "and creates nothing; kept IDEMPOTENCY_KEY_LIFETIME_SECONDS (24 h)",
         }])(wrapped)
 
-    def _check_precondition(self) -> None:
-        """A write without If-Match is a 428 only when REQUIRE_IF_MATCH is on."""
-        if (request.method in self.METHODS_NEEDING_CHECK_ETAG
-                and current_app.config["REQUIRE_IF_MATCH"] and not request.if_match):
-            raise APIError(428, PRECONDITION_REQUIRED_MESSAGE)
 
-    def check_etag(self, etag_data, etag_schema=None) -> None:
-        """412 unless If-Match names the resource's current ETag, and 412 when If-None-Match
-        does (or is `*`, which any existing resource matches: RFC 9110 §13.1.2); neither header,
-        no check."""
-        if request.if_none_match and (
-            request.if_none_match.star_tag
-            or request.if_none_match.contains_weak(etag_of(etag_data, etag_schema))
-        ):
-            raise APIError(412, MATCHED_NONE_MATCH_MESSAGE)
-        if not request.if_match:
-            return
-        try:
-            super().check_etag(etag_data, etag_schema)
-        except PreconditionFailed:
-            raise APIError(412, PRECONDITION_FAILED_MESSAGE) from None
-
-    def _verify_check_etag(self) -> None:
-        if request.method in self.METHODS_NEEDING_CHECK_ETAG and request.if_match:
-            super()._verify_check_etag()
-
-    def _check_not_modified(self, etag: str) -> None:
-        """304 when If-None-Match names this ETag (weak comparison, as RFC 9110 says)."""
-        if (request.method in self.METHODS_CHECKING_NOT_MODIFIED
-                and request.if_none_match.contains_weak(etag)):
-            raise NotModifiedError(etag)
+def is_method_view(view) -> bool:
+    """Whether a route's view is a MethodView class rather than a function."""
+    return isinstance(view, type) and issubclass(view, MethodView)
 
 
-def etag_of(etag_data, etag_schema=None) -> str:
-    """The ETag flask-smorest gives this data: the SHA-1 of its JSON with sorted keys, dumped
-    through the schema first if one is given."""
-    if etag_schema is not None:
-        etag_data = resolve_schema_instance(etag_schema).dump(etag_data)
-    data = json.dumps(etag_data, sort_keys=True).encode()
-    return hashlib.sha1(data, usedforsecurity=False).hexdigest()  # a version, not a secret
+def for_each_method(decorator, view):
+    """`decorator` applied to a view function, or to each HTTP method of a MethodView (as
+    flask-smorest's own decorators do), so that what a URL's methods share is said once."""
+    if not is_method_view(view):
+        return decorator(view)
+    for method in view.methods:
+        setattr(view, method.lower(), decorator(getattr(view, method.lower())))
+    return view
 
 
-def body_schema(view) -> Schema | None:
-    """The schema of the body a view takes (its `json_or_form` arguments), if it takes one."""
-    return getattr(view, "body_schema", None)
+def operation(view, method: str) -> tuple:
+    """What answers `method` on a registered view (Flask's view function, or the one a
+    MethodView made), and the name of that operation."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is None:
+        return view, view.__name__
+    method = method.lower()
+    if method == "head" and not hasattr(view_class, "head"):
+        method = "get"  # as MethodView answers HEAD
+    return getattr(view_class, method), view_class.operations[method]
+
+
+def body_schema(func) -> Schema | None:
+    """The schema of the body an operation takes (its `json_or_form` arguments), if any."""
+    return getattr(func, "body_schema", None)

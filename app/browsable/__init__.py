@@ -12,7 +12,7 @@ from flask import Flask, current_app, render_template, request
 from marshmallow import fields
 from werkzeug.exceptions import HTTPException
 
-from app.api import body_schema
+from app.api import body_schema, operation
 
 BROWSABLE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -29,20 +29,21 @@ def wants_html() -> bool:
     return accept["text/html"] > accept["application/json"]
 
 
-def _view_for(adapter, path: str, method: str):
-    """The view that answers `method path`, or None."""
+def _operation_for(adapter, path: str, method: str):
+    """What answers `method path` and its name, or None."""
     try:
         endpoint, _ = adapter.match(path, method=method)
     except HTTPException:
         return None
-    return current_app.view_functions.get(endpoint)
+    view = current_app.view_functions.get(endpoint)
+    return operation(view, method) if view else None
 
 
-def _title(view) -> tuple[str, str]:
-    """A view's name and its docstring's first line."""
-    name = view.__name__.replace("_", " ").capitalize()
-    summary = (view.__doc__ or "").strip().splitlines()
-    return name, summary[0] if summary else ""
+def _title(found) -> tuple[str, str]:
+    """An operation's name and its docstring's first line."""
+    func, name = found
+    summary = (func.__doc__ or "").strip().splitlines()
+    return name.replace("_", " ").capitalize(), summary[0] if summary else ""
 
 
 def _input_kind(name: str, field) -> str:
@@ -60,14 +61,16 @@ def _forms(path: str) -> list[dict]:
     for method in FORM_METHODS:
         if method not in allowed:
             continue
-        view = _view_for(adapter, path, method)
-        body = body_schema(view)
+        found = _operation_for(adapter, path, method)
+        if found is None:
+            continue
+        body = body_schema(found[0])
         fields = [
             {"name": name, "kind": _input_kind(name, field)}
             for name, field in (body.fields.items() if body else [])
             if not field.dump_only
         ]
-        forms.append({"method": method, "fields": fields, "summary": _title(view)[1]})
+        forms.append({"method": method, "fields": fields, "summary": _title(found)[1]})
     return forms
 
 
@@ -75,7 +78,7 @@ def render_page(response):
     """Wrap a JSON response in the browsable HTML page (same status and headers)."""
     body = json.loads(response.get_data(as_text=True) or "null")
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    name, description = _title(view) if view else (response.status, "")
+    name, description = _title(operation(view, request.method)) if view else (response.status, "")
     headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
     page = {
         "method": request.method,

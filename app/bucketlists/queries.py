@@ -1,8 +1,7 @@
-"""The queries behind the bucketlist and item views: always scoped to the caller."""
+"""The queries that list and show the caller's bucketlists (app/bucketlists/ownership.py
+fetches the one a write changes)."""
 
-import functools
-
-from flask import abort, request
+from flask import abort
 from sqlalchemy import bindparam, func
 from sqlalchemy.orm import with_expression
 
@@ -10,9 +9,7 @@ from app.auth.guard import current_user
 from app.database import db
 from app.models import Bucketlist, Item
 
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 BUCKETLIST_NOT_FOUND = "Bucketlist not found."
-ITEM_NOT_FOUND = "Item not found."
 
 
 def _counts():
@@ -32,28 +29,6 @@ WITH_COUNTS = _counts()
 def own_bucketlists():
     """A select of the caller's bucketlists."""
     return db.select(Bucketlist).where(Bucketlist.created_by == current_user().id)
-
-
-OWN_BUCKETLIST = db.select(Bucketlist).where(
-    Bucketlist.id == bindparam("bucketlist_id"), Bucketlist.created_by == bindparam("owner_id")
-)
-
-
-OWN_BUCKETLIST_LOCKED = OWN_BUCKETLIST.with_for_update()
-
-
-def get_own_bucketlist(bucketlist_id: int, lock: bool = False) -> Bucketlist:
-    """The caller's bucketlist with this id; someone else's does not exist for them (404).
-
-    `lock` holds its row (FOR UPDATE) until the transaction ends, for writes that must not race.
-    """
-    statement = OWN_BUCKETLIST_LOCKED if lock else OWN_BUCKETLIST
-    result = db.session.execute(statement, {"bucketlist_id": bucketlist_id,
-                                            "owner_id": current_user().id})
-    bucketlist = result.scalar_one_or_none()
-    if bucketlist is None:
-        abort(404, description=BUCKETLIST_NOT_FOUND)
-    return bucketlist
 
 
 BUCKETLIST_FIELDS = ("id", "name", "date_created", "date_modified", "created_by")
@@ -104,43 +79,3 @@ def get_own_bucketlist_with_items(bucketlist_id: int, limit: int) -> dict:
         bucketlist["done_count"] = sum(item["done"] for item in items)
     bucketlist["items"] = items
     return bucketlist
-
-
-def get_own_item(bucketlist_id: int, item_id: int, lock: bool = False) -> Item:
-    """An item of one of the caller's bucketlists; any other item is a 404.
-
-    `lock` holds its row (FOR UPDATE) until the transaction ends, for writes that must not race.
-    """
-    statement = (
-        db.select(Item)
-        .join(Bucketlist, Item.bucketlist_id == Bucketlist.id)
-        .where(Item.id == item_id, Item.bucketlist_id == bucketlist_id,
-               Bucketlist.created_by == current_user().id)
-    )
-    if lock:
-        statement = statement.with_for_update(of=Item)
-    return db.first_or_404(statement, description=ITEM_NOT_FOUND)
-
-
-def own_bucketlist(view):
-    """The view gets the caller's bucketlist named by `bucketlist_id` as `bucketlist` (else 404),
-    before its body is read; locked until the transaction ends when the request writes."""
-
-    @functools.wraps(view)
-    def wrapped_view(*args, bucketlist_id: int, **kwargs):
-        bucketlist = get_own_bucketlist(bucketlist_id, lock=request.method in WRITE_METHODS)
-        return view(*args, bucketlist=bucketlist, **kwargs)
-
-    return wrapped_view
-
-
-def own_item(view):
-    """The view gets the caller's goal named by `bucketlist_id` and `item_id` as `item` (else
-    404), before its body is read; locked until the transaction ends when the request writes."""
-
-    @functools.wraps(view)
-    def wrapped_view(*args, bucketlist_id: int, item_id: int, **kwargs):
-        item = get_own_item(bucketlist_id, item_id, lock=request.method in WRITE_METHODS)
-        return view(*args, item=item, **kwargs)
-
-    return wrapped_view

@@ -1,0 +1,101 @@
+"""Create, list, read, rename and delete the caller's own bucketlists: one MethodView per URL."""
+
+from flask import current_app, request, url_for
+from flask.views import MethodView
+
+from app.api import Blueprint, ErrorSchema
+from app.auth.guard import current_user
+from app.bucketlists.ownership import own_bucketlist
+from app.bucketlists.pagination import PAGING_HEADERS, ListQuerySchema, paginate, paging_headers
+from app.bucketlists.queries import WITH_COUNTS, get_own_bucketlist_with_items, own_bucketlists
+from app.bucketlists.schemas import (
+    BucketlistDetailSchema,
+    BucketlistInputSchema,
+    BucketlistSchema,
+    BucketlistSummarySchema,
+)
+from app.conditional import etag_header
+from app.models import Bucketlist
+from app.schemas import MessageSchema
+
+blp = Blueprint("bucketlists", __name__, description="Your bucketlists")
+
+
+def detail(bucketlist_id: int) -> dict:
+    """The caller's bucketlist as GET shows it (its ETag is made from this), else 404."""
+    return get_own_bucketlist_with_items(
+        bucketlist_id, limit=current_app.config["MAX_ITEMS_PER_BUCKETLIST"]
+    )
+
+
+def check_etag(bucketlist: Bucketlist) -> None:
+    """412 unless If-Match names the bucketlist's ETag as GET shows it, or when If-None-Match
+    does; the bucketlist with its goals is read for that only when either was sent."""
+    if request.if_match or request.if_none_match:
+        blp.check_etag(detail(bucketlist.id), BucketlistDetailSchema)
+
+
+@blp.route("/bucketlists/", strict_slashes=False)
+@blp.auth_required
+@blp.etag
+class BucketlistsView(MethodView):
+    """The caller's bucketlists."""
+
+    operations = {"get": "list_bucketlists", "post": "create_bucketlist"}
+
+    @blp.arguments(ListQuerySchema, location="query")
+    @blp.response(200, BucketlistSummarySchema(many=True), headers=PAGING_HEADERS)
+    def get(self, args: dict):
+        """The caller's bucketlists, a page at a time, with how many goals each has and has
+        done."""
+        page = paginate(own_bucketlists(), Bucketlist, args, options=WITH_COUNTS,
+                        total=current_user().bucketlists_count)
+        return page.rows, paging_headers(page)
+
+    @blp.idempotent
+    @blp.arguments(BucketlistInputSchema, location="json_or_form")
+    @blp.response(201, BucketlistSchema)
+    @blp.alt_response(409, schema=ErrorSchema,
+                      description="The caller has MAX_BUCKETLISTS_PER_USER bucketlists")
+    def post(self, data: dict):
+        """Create a bucketlist owned by the caller."""
+        limit = current_app.config["MAX_BUCKETLISTS_PER_USER"]
+        bucketlist = Bucketlist.add_for(current_user().id, data["name"], limit=limit)
+        location = url_for(".BucketlistView", bucketlist_id=bucketlist.id)
+        return bucketlist, {"Location": location}
+
+
+@blp.route("/bucketlists/<id:bucketlist_id>")
+@blp.auth_required
+@blp.etag
+class BucketlistView(MethodView):
+    """One of the caller's bucketlists. GET reads it and its goals in one query scoped to the
+    caller; the writes fetch and lock it through `own_bucketlist`."""
+
+    operations = {"get": "get_bucketlist", "put": "update_bucketlist",
+                  "delete": "delete_bucketlist"}
+
+    @blp.response(200, BucketlistDetailSchema)
+    def get(self, bucketlist_id: int):
+        """One of the caller's bucketlists, with its goals (the first
+        MAX_ITEMS_PER_BUCKETLIST)."""
+        return detail(bucketlist_id)
+
+    @own_bucketlist
+    @blp.arguments(BucketlistInputSchema, location="json_or_form")
+    @blp.response(200, BucketlistSchema)
+    def put(self, data: dict, bucketlist: Bucketlist):
+        """Rename one of the caller's bucketlists (412 if If-Match names an older version)."""
+        check_etag(bucketlist)
+        bucketlist.rename(data["name"])
+        # The ETag of the bucketlist as GET shows it, for the next conditional request.
+        return bucketlist, etag_header(detail(bucketlist.id), BucketlistDetailSchema)
+
+    @own_bucketlist
+    @blp.response(200, MessageSchema, description="Deleted")
+    def delete(self, bucketlist: Bucketlist):
+        """Delete one of the caller's bucketlists and its goals (412 if If-Match names an older
+        version)."""
+        check_etag(bucketlist)
+        bucketlist.remove()
+        return {"message": f"bucketlist {bucketlist.id} deleted"}
