@@ -95,6 +95,18 @@ class BaseTestCase(unittest.TestCase):
         """The Authorization header that carries a token."""
         return {"Authorization": f"Bearer {token}"}
 
+    @property
+    def api(self):
+        """A test client of the current app whose every request carries `self.token` (the
+        logged-in user's, in an AuthenticatedTestCase)."""
+        return self.client_for(self.token)
+
+    def client_for(self, token: str):
+        """A test client of the current app whose every request carries this bearer token."""
+        client = self.app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        return client
+
     def create_bucketlist(self, token: str, name: str = "Go to Borabora for vacay") -> dict:
         """Create a bucketlist through the API and return its JSON."""
         response = self.client().post(
@@ -134,9 +146,16 @@ class BaseTestCase(unittest.TestCase):
         with self.app.app_context():
             return db.session.scalar(select(func.count()).select_from(model))
 
+    def stored(self, column) -> list:
+        """What a model's column holds, row by row in the order of their ids."""
+        with self.app.app_context():
+            table = column.class_
+            return db.session.scalars(select(column).order_by(table.id)).all()
+
 
 class AuthenticatedTestCase(BaseTestCase):
-    """A BaseTestCase with a registered, logged-in user: `self.token` and `self.headers`."""
+    """A BaseTestCase with a registered, logged-in user: `self.token` and `self.headers`
+    (`self.api` sends the token)."""
 
     def setUp(self):
         super().setUp()

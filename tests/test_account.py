@@ -17,7 +17,8 @@ class AccountTestCase(BaseTestCase):
         super().setUp()
         self.register_user()
         self.tokens = self.login_user().get_json()
-        self.headers = self.auth_header(self.tokens["access_token"])
+        self.token = self.tokens["access_token"]
+        self.headers = self.auth_header(self.token)
 
     def change_password(self, body, headers=None, as_form=False):
         kwargs = {"data": body} if as_form else {"json": body}
@@ -35,7 +36,7 @@ class AccountTestCase(BaseTestCase):
 class MeTestCase(AccountTestCase):
     def test_me_says_who_is_logged_in(self):
         self.create_bucketlist(self.tokens["access_token"])
-        res = self.client().get("/auth/me", headers=self.headers)
+        res = self.api.get("/auth/me")
         self.assertEqual(res.status_code, 200)
         body = res.get_json()
         self.assertEqual(set(body), {"id", "email", "date_created", "bucketlists_count"})
@@ -46,7 +47,7 @@ class MeTestCase(AccountTestCase):
 
     def test_me_reads_the_caller_once(self):
         with self.statements() as sent:
-            self.assertEqual(self.client().get("/auth/me", headers=self.headers).status_code, 200)
+            self.assertEqual(self.api.get("/auth/me").status_code, 200)
         self.assertEqual(len([s for s in sent if "FROM users" in s]), 1, sent)
 
     def test_me_without_or_with_a_bad_token_is_401(self):
@@ -87,7 +88,7 @@ class ChangePasswordTestCase(AccountTestCase):
         body = self.assert_error(res, 400)
         self.assertEqual(body["errors"], {"current_password": ["Wrong password."]})
         self.assertEqual(self.password_hash(), before)
-        self.assertEqual(self.client().get("/auth/me", headers=self.headers).status_code, 200)
+        self.assertEqual(self.api.get("/auth/me").status_code, 200)
 
     def test_the_new_password_follows_the_registration_rules(self):
         before = self.password_hash()
@@ -105,8 +106,7 @@ class ChangePasswordTestCase(AccountTestCase):
                                                       "new_password": NEW_PASSWORD}]:
             with self.subTest(body=body):
                 self.assert_error(self.change_password(body), 400)
-        res = self.client().put("/auth/password", headers=self.headers, data="{",
-                                content_type="application/json")
+        res = self.api.put("/auth/password", data="{", content_type="application/json")
         self.assert_error(res, 400)
 
     def test_change_without_a_token_is_401(self):
@@ -120,8 +120,7 @@ class DeleteAccountTestCase(AccountTestCase):
     def test_delete_takes_the_user_bucketlists_goals_and_sessions(self):
         token = self.tokens["access_token"]
         bucketlist = self.create_bucketlist(token)
-        self.client().post(f"/bucketlists/{bucketlist['id']}/items/", headers=self.headers,
-                           json={"name": "Learn to dive"})
+        self.api.post(f"/bucketlists/{bucketlist['id']}/items/", json={"name": "Learn to dive"})
         res = self.delete_account({"password": DEFAULT_PASSWORD})
         self.assertEqual((res.status_code, res.get_json()),
                          (200, {"message": "Your account and everything in it were deleted."}))
@@ -130,7 +129,7 @@ class DeleteAccountTestCase(AccountTestCase):
 
     def test_a_deleted_accounts_tokens_are_refused_and_the_email_registers_again(self):
         self.delete_account({"password": DEFAULT_PASSWORD}, as_form=True)
-        self.assert_error(self.client().get("/auth/me", headers=self.headers), 401, INVALID)
+        self.assert_error(self.api.get("/auth/me"), 401, INVALID)
         res = self.client().post("/auth/refresh",
                                  json={"refresh_token": self.tokens["refresh_token"]})
         self.assert_error(res, 401)

@@ -121,7 +121,7 @@ class BucketlistContractTestCase(AuthenticatedTestCase):
 
 
     def test_created_bucketlist_has_every_field(self):
-        res = self.client().post("/bucketlists/", headers=self.headers, json={"name": "Ski"})
+        res = self.api.post("/bucketlists/", json={"name": "Ski"})
         self.assertEqual(res.status_code, 201)
         body = res.get_json()
         self.assertEqual(
@@ -133,7 +133,7 @@ class BucketlistContractTestCase(AuthenticatedTestCase):
         self.assertEqual(body["date_created"], body["date_modified"])
 
     def test_fields_come_in_the_tutorials_order(self):
-        res = self.client().post("/bucketlists/", headers=self.headers, json={"name": "Ordered"})
+        res = self.api.post("/bucketlists/", json={"name": "Ordered"})
         self.assertEqual(
             list(json.loads(res.data)),
             ["id", "name", "date_created", "date_modified", "created_by"],
@@ -158,19 +158,17 @@ class BucketlistContractTestCase(AuthenticatedTestCase):
     def test_list_is_a_json_array_in_id_order(self):
         for name in ["first", "second", "third"]:
             self.create_bucketlist(self.token, name)
-        res = self.client().get("/bucketlists/", headers=self.headers)
+        res = self.api.get("/bucketlists/")
         self.assertEqual(res.status_code, 200)
         self.assertEqual([b["name"] for b in res.get_json()], ["first", "second", "third"])
 
     def test_empty_list_is_an_empty_array(self):
-        res = self.client().get("/bucketlists/", headers=self.headers)
+        res = self.api.get("/bucketlists/")
         self.assertEqual((res.status_code, res.get_json()), (200, []))
 
     def test_update_answers_the_renamed_bucketlist(self):
         created = self.create_bucketlist(self.token, "old")
-        res = self.client().put(
-            f"/bucketlists/{created['id']}", headers=self.headers, json={"name": "new"}
-        )
+        res = self.api.put(f"/bucketlists/{created['id']}", json={"name": "new"})
         self.assertEqual(res.status_code, 200)
         body = res.get_json()
         self.assertEqual((body["id"], body["name"]), (created["id"], "new"))
@@ -181,26 +179,24 @@ class BucketlistContractTestCase(AuthenticatedTestCase):
         previous = datetime.fromisoformat(created["date_modified"])
         for _ in range(2):
             time.sleep(0.002)
-            res = self.client().put(
-                f"/bucketlists/{created['id']}", headers=self.headers, json={"name": "same"}
-            )
+            res = self.api.put(f"/bucketlists/{created['id']}", json={"name": "same"})
             modified = datetime.fromisoformat(res.get_json()["date_modified"])
             self.assertGreater(modified, previous)
             previous = modified
-        stored = self.client().get(f"/bucketlists/{created['id']}", headers=self.headers)
+        stored = self.api.get(f"/bucketlists/{created['id']}")
         self.assertEqual(datetime.fromisoformat(stored.get_json()["date_modified"]), previous)
 
     def test_delete_answers_the_tutorial_message(self):
         created = self.create_bucketlist(self.token)
-        res = self.client().delete(f"/bucketlists/{created['id']}", headers=self.headers)
+        res = self.api.delete(f"/bucketlists/{created['id']}")
         self.assertEqual(res.status_code, 200)
         self.assertEqual(res.get_json(), {"message": f"bucketlist {created['id']} deleted"})
         self.assertEqual(self.count(Bucketlist), 0)
 
     def test_deleting_twice_is_a_404(self):
         created = self.create_bucketlist(self.token)
-        self.client().delete(f"/bucketlists/{created['id']}", headers=self.headers)
-        res = self.client().delete(f"/bucketlists/{created['id']}", headers=self.headers)
+        self.api.delete(f"/bucketlists/{created['id']}")
+        res = self.api.delete(f"/bucketlists/{created['id']}")
         self.assert_error(res, 404, "Bucketlist not found.")
 
     def test_deleting_a_user_deletes_their_bucketlists_in_the_database(self):
@@ -222,7 +218,7 @@ class BucketlistContractTestCase(AuthenticatedTestCase):
     def test_non_integer_ids_are_404(self):
         for path in ["/bucketlists/abc", "/bucketlists/-1", "/bucketlists/1.5", "/bucketlists/%00"]:
             with self.subTest(path=path):
-                self.assert_error(self.client().get(path, headers=self.headers), 404)
+                self.assert_error(self.api.get(path), 404)
 
     def test_collection_does_not_allow_put_or_delete(self):
         for method in ("put", "delete", "patch"):
@@ -244,10 +240,6 @@ class OwnershipTestCase(BaseTestCase):
         self.theirs = self.create_bucketlist(self.owner, "Owner's dream")
         self.path = f"/bucketlists/{self.theirs['id']}"
 
-    def stored_names(self):
-        with self.app.app_context():
-            return db.session.scalars(db.select(Bucketlist.name)).all()
-
     def test_others_do_not_see_it_in_their_list(self):
         self.create_bucketlist(self.other, "Other's dream")
         res = self.client().get("/bucketlists/", headers=self.auth_header(self.other))
@@ -262,7 +254,7 @@ class OwnershipTestCase(BaseTestCase):
             self.path, headers=self.auth_header(self.other), json={"name": "Hijacked"}
         )
         self.assert_error(res, 404, "Bucketlist not found.")
-        self.assertEqual(self.stored_names(), ["Owner's dream"])
+        self.assertEqual(self.stored(Bucketlist.name), ["Owner's dream"])
 
     def test_others_cannot_rename_it_even_with_a_bad_body(self):
         res = self.client().put(self.path, headers=self.auth_header(self.other), json={})
@@ -271,7 +263,7 @@ class OwnershipTestCase(BaseTestCase):
     def test_others_cannot_delete_it(self):
         res = self.client().delete(self.path, headers=self.auth_header(self.other))
         self.assert_error(res, 404, "Bucketlist not found.")
-        self.assertEqual(self.stored_names(), ["Owner's dream"])
+        self.assertEqual(self.stored(Bucketlist.name), ["Owner's dream"])
 
     def test_owner_still_reaches_it(self):
         res = self.client().get(self.path, headers=self.auth_header(self.owner))
@@ -294,21 +286,17 @@ class BucketlistInputTestCase(AuthenticatedTestCase):
         super().setUp()
         self.existing = self.create_bucketlist(self.token, "Original")
 
-    def stored_names(self):
-        with self.app.app_context():
-            return db.session.scalars(db.select(Bucketlist.name).order_by(Bucketlist.id)).all()
-
     def send_both(self, **kwargs):
         """POST and PUT the same body; both responses."""
-        post = self.client().post("/bucketlists/", headers=self.headers, **kwargs)
+        post = self.api.post("/bucketlists/", **kwargs)
         path = f"/bucketlists/{self.existing['id']}"
-        put = self.client().put(path, headers=self.headers, **kwargs)
+        put = self.api.put(path, **kwargs)
         return post, put
 
     def assert_both_rejected(self, status=400, **kwargs):
         for response in self.send_both(**kwargs):
             body = self.assert_error(response, status)
-        self.assertEqual(self.stored_names(), ["Original"])
+        self.assertEqual(self.stored(Bucketlist.name), ["Original"])
         return body
 
     def test_names_are_trimmed(self):

@@ -42,7 +42,8 @@ class RaceTestCase(BaseTestCase):
         super().setUp()
         self.register_user()
         self.tokens = self.login_user().get_json()
-        self.headers = self.auth_header(self.tokens["access_token"])
+        self.token = self.tokens["access_token"]
+        self.headers = self.auth_header(self.token)
         with self.app.app_context():
             self.holder = db.engine.connect()
             # Statistics are read once per transaction: the watcher reads each in its own.
@@ -90,8 +91,8 @@ class RaceTestCase(BaseTestCase):
         self.assertEqual(self.login_user(password=NEW_PASSWORD).status_code, 200)
 
     def test_a_login_racing_a_password_change_keeps_no_session(self):
-        self.login_with_the_old_password_outlives_nothing(lambda: self.client().put(
-            "/auth/password", headers=self.headers,
+        self.login_with_the_old_password_outlives_nothing(lambda: self.api.put(
+            "/auth/password",
             json={"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD}))
 
     def test_a_login_racing_a_password_reset_keeps_no_session(self):
@@ -105,8 +106,7 @@ class RaceTestCase(BaseTestCase):
 
     def test_a_create_racing_the_accounts_deletion_is_401(self):
         self.hold_user_row("DELETE FROM users WHERE id = 1")
-        create = Background(lambda: self.client().post("/bucketlists/", headers=self.headers,
-                                                       json={"name": "Too late"}))
+        create = Background(lambda: self.api.post("/bucketlists/", json={"name": "Too late"}))
         self.wait_for_waiters(1)
         self.release()
         self.assert_error(create.response(), 401)

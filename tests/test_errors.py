@@ -22,9 +22,9 @@ class ErrorShapeTestCase(AuthenticatedTestCase):
         self.assertEqual(set(res.headers["Allow"].split(", ")), {"POST", "OPTIONS"})
 
     def test_collection_answers_without_its_trailing_slash_too(self):
-        res = self.client().post("/bucketlists", headers=self.headers, json={"name": "no slash"})
+        res = self.api.post("/bucketlists", json={"name": "no slash"})
         self.assertEqual(res.status_code, 201)
-        res = self.client().get("/bucketlists", headers=self.headers)
+        res = self.api.get("/bucketlists")
         self.assertEqual((res.status_code, len(res.get_json())), (200, 1))
 
     def test_body_over_one_mebibyte_is_413_and_nothing_is_stored(self):
@@ -50,36 +50,34 @@ class ErrorShapeTestCase(AuthenticatedTestCase):
     def test_json_with_charset_and_suffix_types_are_accepted(self):
         for content_type in ["application/json; charset=utf-8", "application/vnd.api+json"]:
             with self.subTest(content_type=content_type):
-                res = self.client().post(
-                    "/bucketlists/", headers=self.headers, data='{"name": "typed"}',
+                res = self.api.post(
+                    "/bucketlists/", data='{"name": "typed"}',
                     content_type=content_type,
                 )
                 self.assertEqual(res.status_code, 201)
 
     def test_multipart_form_is_accepted(self):
-        res = self.client().post(
-            "/bucketlists/", headers=self.headers, data={"name": "multi"},
+        res = self.api.post(
+            "/bucketlists/", data={"name": "multi"},
             content_type="multipart/form-data",
         )
         self.assertEqual((res.status_code, res.get_json()["name"]), (201, "multi"))
 
     def test_absurdly_nested_json_is_400(self):
         for body in ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000]:
-            res = self.client().post(
-                "/bucketlists/", headers=self.headers, data=body, content_type="application/json"
-            )
+            res = self.api.post("/bucketlists/", data=body, content_type="application/json")
             self.assert_error(res, 400)
 
     def test_invalid_utf8_is_400(self):
-        res = self.client().post(
-            "/bucketlists/", headers=self.headers, data=b'{"name": "\xff\xfe"}',
+        res = self.api.post(
+            "/bucketlists/", data=b'{"name": "\xff\xfe"}',
             content_type="application/json",
         )
         self.assert_error(res, 400, "Malformed JSON in the request body.")
 
     def test_huge_numbers_are_400_not_500(self):
-        res = self.client().post(
-            "/bucketlists/", headers=self.headers, data='{"name": ' + "9" * 5000 + "}",
+        res = self.api.post(
+            "/bucketlists/", data='{"name": ' + "9" * 5000 + "}",
             content_type="application/json",
         )
         self.assert_error(res, 400)

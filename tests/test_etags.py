@@ -2,7 +2,6 @@
 
 import unittest
 
-from app import db
 from app.models import Bucketlist, Item
 from tests.base import AuthenticatedTestCase, race
 
@@ -14,12 +13,11 @@ class EtagTestCase(AuthenticatedTestCase):
         super().setUp()
         self.bucketlist = self.create_bucketlist(self.token, "Travel")
         self.path = f"/bucketlists/{self.bucketlist['id']}"
-        self.item = self.client().post(f"{self.path}/items/", headers=self.headers,
-                                       json={"name": "See the aurora"}).get_json()
+        self.item = self.api.post(f"{self.path}/items/", json={"name": "See the aurora"}).get_json()
         self.item_path = f"{self.path}/items/{self.item['id']}"
 
     def get(self, path, **headers):
-        return self.client().get(path, headers={**self.headers, **headers})
+        return self.api.get(path, headers=headers)
 
     def etag(self, path):
         response = self.get(path)
@@ -27,15 +25,11 @@ class EtagTestCase(AuthenticatedTestCase):
         return response.headers["ETag"]
 
     def write(self, method, path, etag=None, body=None):
-        headers = dict(self.headers)
-        if etag is not None:
-            headers["If-Match"] = etag
-        return getattr(self.client(), method)(path, headers=headers, json=body)
+        headers = {} if etag is None else {"If-Match": etag}
+        return getattr(self.api, method)(path, headers=headers, json=body)
 
     def names(self):
-        with self.app.app_context():
-            return (db.session.scalars(db.select(Bucketlist.name)).all(),
-                    db.session.scalars(db.select(Item.name)).all())
+        return self.stored(Bucketlist.name), self.stored(Item.name)
 
 
 class NotModifiedTestCase(EtagTestCase):
@@ -66,7 +60,7 @@ class NotModifiedTestCase(EtagTestCase):
 
     def test_any_change_changes_the_etag(self):
         before = {path: self.etag(path) for path in (self.path, self.item_path, "/bucketlists/")}
-        self.client().patch(self.item_path, headers=self.headers, json={"done": True})
+        self.api.patch(self.item_path, json={"done": True})
         self.create_bucketlist(self.token, "Another")
         for path, etag in before.items():
             with self.subTest(path=path):

@@ -20,7 +20,7 @@ class ItemsTestCase(AuthenticatedTestCase):
         self.items = f"/bucketlists/{self.bucketlist['id']}/items/"
 
     def add(self, name="See the aurora", **fields):
-        res = self.client().post(self.items, headers=self.headers, json={"name": name, **fields})
+        res = self.api.post(self.items, json={"name": name, **fields})
         self.assertEqual(res.status_code, 201, res.data)
         return res.get_json()
 
@@ -28,7 +28,7 @@ class ItemsTestCase(AuthenticatedTestCase):
         return f"{self.items}{item['id']}"
 
     def test_create_answers_the_item_not_done(self):
-        res = self.client().post(self.items, headers=self.headers, json={"name": "Dive"})
+        res = self.api.post(self.items, json={"name": "Dive"})
         self.assertEqual(res.status_code, 201)
         body = res.get_json()
         self.assertEqual(set(body), ITEM_FIELDS)
@@ -37,40 +37,38 @@ class ItemsTestCase(AuthenticatedTestCase):
         self.assertEqual(res.headers["Location"], self.item_path(body))
 
     def test_create_with_form_data_and_done(self):
-        res = self.client().post(self.items, headers=self.headers,
-                                 data={"name": " Ski ", "done": "true"})
+        res = self.api.post(self.items, data={"name": " Ski ", "done": "true"})
         body = res.get_json()
         self.assertEqual((res.status_code, body["name"], body["done"]), (201, "Ski", True))
         self.assertEqual(body["date_done"], body["date_created"])
 
     def test_list_and_get(self):
         first, second = self.add("one"), self.add("two")
-        res = self.client().get(self.items, headers=self.headers)
+        res = self.api.get(self.items)
         self.assertEqual([i["name"] for i in res.get_json()], ["one", "two"])
-        res = self.client().get(self.item_path(second), headers=self.headers)
+        res = self.api.get(self.item_path(second))
         self.assertEqual(res.get_json(), second)
         self.assertNotEqual(first["id"], second["id"])
 
     def test_put_replaces_name_and_done(self):
         item = self.add("old", done=True)
-        res = self.client().put(self.item_path(item), headers=self.headers, json={"name": "new"})
+        res = self.api.put(self.item_path(item), json={"name": "new"})
         body = res.get_json()
         self.assertEqual((res.status_code, body["name"], body["done"]), (200, "new", False))
         self.assertIsNone(body["date_done"])
 
     def test_put_needs_a_name(self):
         item = self.add("kept")
-        res = self.client().put(self.item_path(item), headers=self.headers, json={"done": True})
+        res = self.api.put(self.item_path(item), json={"done": True})
         self.assertIn("name", self.assert_error(res, 400)["errors"])
-        self.assertEqual(self.client().get(self.item_path(item), headers=self.headers)
-                         .get_json()["name"], "kept")
+        self.assertEqual(self.api.get(self.item_path(item)).get_json()["name"], "kept")
 
     def test_patch_changes_only_what_is_sent(self):
         item = self.add("walk")
-        res = self.client().patch(self.item_path(item), headers=self.headers, json={"done": True})
+        res = self.api.patch(self.item_path(item), json={"done": True})
         body = res.get_json()
         self.assertEqual((body["name"], body["done"]), ("walk", True))
-        res = self.client().patch(self.item_path(item), headers=self.headers, json={"name": "run"})
+        res = self.api.patch(self.item_path(item), json={"name": "run"})
         body = res.get_json()
         self.assertEqual((body["name"], body["done"]), ("run", True))
 
@@ -78,40 +76,36 @@ class ItemsTestCase(AuthenticatedTestCase):
         item = self.add()
         for body in [{}, {"unknown": 1}]:
             with self.subTest(body=body):
-                res = self.client().patch(self.item_path(item), headers=self.headers, json=body)
+                res = self.api.patch(self.item_path(item), json=body)
                 self.assert_error(res, 400)
 
     def test_date_done_is_set_when_done_and_cleared_when_not(self):
         item = self.add()
         time.sleep(0.002)
-        done = self.client().patch(self.item_path(item), headers=self.headers,
-                                   json={"done": True}).get_json()
+        done = self.api.patch(self.item_path(item), json={"done": True}).get_json()
         self.assertIsNotNone(done["date_done"])
         self.assertEqual(done["date_done"], done["date_modified"])
         time.sleep(0.002)
-        renamed = self.client().patch(self.item_path(item), headers=self.headers,
-                                      json={"name": "still done", "done": True}).get_json()
+        renamed = self.api.patch(self.item_path(item),
+                                 json={"name": "still done", "done": True}).get_json()
         self.assertEqual(renamed["date_done"], done["date_done"])
         self.assertGreater(datetime.fromisoformat(renamed["date_modified"]),
                            datetime.fromisoformat(done["date_modified"]))
-        undone = self.client().patch(self.item_path(item), headers=self.headers,
-                                     json={"done": False}).get_json()
+        undone = self.api.patch(self.item_path(item), json={"done": False}).get_json()
         self.assertIsNone(undone["date_done"])
 
     def test_delete(self):
         item = self.add()
-        res = self.client().delete(self.item_path(item), headers=self.headers)
+        res = self.api.delete(self.item_path(item))
         self.assertEqual(res.get_json(), {"message": f"item {item['id']} deleted"})
-        self.assert_error(self.client().get(self.item_path(item), headers=self.headers), 404,
-                          "Item not found.")
+        self.assert_error(self.api.get(self.item_path(item)), 404, "Item not found.")
 
     def test_deleting_the_bucketlist_deletes_its_items_in_the_database(self):
         self.add()
         self.add()
         other = self.create_bucketlist(self.token, "Other")
-        self.client().post(f"/bucketlists/{other['id']}/items/", headers=self.headers,
-                           json={"name": "kept"})
-        self.client().delete(f"/bucketlists/{self.bucketlist['id']}", headers=self.headers)
+        self.api.post(f"/bucketlists/{other['id']}/items/", json={"name": "kept"})
+        self.api.delete(f"/bucketlists/{self.bucketlist['id']}")
         with self.app.app_context():
             self.assertEqual(db.session.scalars(db.select(Item.name)).all(), ["kept"])
 
@@ -125,8 +119,7 @@ class ItemsTestCase(AuthenticatedTestCase):
     def test_bucketlist_detail_has_its_items_and_counts(self):
         self.add("a", done=True)
         self.add("b")
-        body = self.client().get(f"/bucketlists/{self.bucketlist['id']}",
-                                 headers=self.headers).get_json()
+        body = self.api.get(f"/bucketlists/{self.bucketlist['id']}").get_json()
         self.assertEqual([i["name"] for i in body["items"]], ["a", "b"])
         self.assertEqual((body["items_count"], body["done_count"]), (2, 1))
         self.assertEqual(body["name"], "Travel")
@@ -135,7 +128,7 @@ class ItemsTestCase(AuthenticatedTestCase):
         first = self.add("z first", done=True)
         self.add("a second")
         path = f"/bucketlists/{self.bucketlist['id']}"
-        items = self.client().get(path, headers=self.headers).get_json()["items"]
+        items = self.api.get(path).get_json()["items"]
         self.assertEqual([i["name"] for i in items], ["z first", "a second"])
         self.assertEqual(items[0], first)
         self.assertEqual(list(items[0]), ["id", "name", "done", "date_created", "date_modified",
@@ -143,8 +136,7 @@ class ItemsTestCase(AuthenticatedTestCase):
         self.assertIsNone(items[1]["date_done"])
 
     def test_bucketlist_detail_without_goals(self):
-        body = self.client().get(f"/bucketlists/{self.bucketlist['id']}",
-                                 headers=self.headers).get_json()
+        body = self.api.get(f"/bucketlists/{self.bucketlist['id']}").get_json()
         self.assertEqual((body["items"], body["items_count"], body["done_count"]), ([], 0, 0))
         self.assertEqual(list(body), ["id", "name", "date_created", "date_modified", "created_by",
                                       "items_count", "done_count", "items"])
@@ -161,15 +153,14 @@ class ItemsTestCase(AuthenticatedTestCase):
         self.add("b", done=True)
         self.add("c")
         self.create_bucketlist(self.token, "Empty")
-        body = self.client().get("/bucketlists/", headers=self.headers).get_json()
+        body = self.api.get("/bucketlists/").get_json()
         self.assertEqual([(b["name"], b["items_count"], b["done_count"]) for b in body],
                          [("Travel", 3, 2), ("Empty", 0, 0)])
 
     def test_list_takes_two_queries_whatever_the_page_size(self):
         for number in range(5):
             bucketlist = self.create_bucketlist(self.token, f"list {number}")
-            self.client().post(f"/bucketlists/{bucketlist['id']}/items/", headers=self.headers,
-                               json={"name": "goal"})
+            self.api.post(f"/bucketlists/{bucketlist['id']}/items/", json={"name": "goal"})
         # The user check (which carries the user's bucketlist count) and one page query with
         # each row's counts in it; a search adds the count of what it found.
         self.assertEqual(len(self.selects_of("/bucketlists/?per_page=100")), 2)
@@ -186,7 +177,7 @@ class ItemsTestCase(AuthenticatedTestCase):
         listener = lambda *args: statements.append(args[2])  # noqa: E731
         event.listen(engine, "before_cursor_execute", listener)
         try:
-            self.assertEqual(self.client().get(path, headers=self.headers).status_code, 200)
+            self.assertEqual(self.api.get(path).status_code, 200)
         finally:
             event.remove(engine, "before_cursor_execute", listener)
         return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
@@ -199,8 +190,7 @@ class ItemInputTestCase(AuthenticatedTestCase):
         super().setUp()
         bucketlist = self.create_bucketlist(self.token)
         self.items = f"/bucketlists/{bucketlist['id']}/items/"
-        self.item = self.client().post(self.items, headers=self.headers,
-                                       json={"name": "Original"}).get_json()
+        self.item = self.api.post(self.items, json={"name": "Original"}).get_json()
         self.path = f"{self.items}{self.item['id']}"
 
     def assert_unchanged(self):
@@ -222,8 +212,7 @@ class ItemInputTestCase(AuthenticatedTestCase):
     def test_bad_form_flags_are_rejected(self):
         for done in ["yes", "on", "2", ""]:
             with self.subTest(done=done):
-                res = self.client().post(self.items, headers=self.headers,
-                                         data={"name": "x", "done": done})
+                res = self.api.post(self.items, data={"name": "x", "done": done})
                 self.assertIn("done", self.assert_error(res, 400)["errors"])
         self.assert_unchanged()
 

@@ -4,7 +4,7 @@ import os
 import unittest
 from unittest import mock
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 from app import create_app, db
 from app.models import Bucketlist, Item, User
@@ -28,11 +28,8 @@ class BucketlistsPerUserTestCase(AuthenticatedTestCase):
         return self.client().post("/bucketlists/", headers=headers or self.headers,
                                   json={"name": name})
 
-    def stored(self):
-        with self.app.app_context():
-            names = db.session.scalars(select(Bucketlist.name).order_by(Bucketlist.id)).all()
-            count = db.session.scalar(select(User.bucketlists_count).where(User.id == 1))
-        return names, count
+    def names_and_count(self):
+        return self.stored(Bucketlist.name), self.stored(User.bucketlists_count)[0]
 
     def test_one_past_the_limit_is_a_409_and_stores_nothing(self):
         for number in range(3):
@@ -40,14 +37,14 @@ class BucketlistsPerUserTestCase(AuthenticatedTestCase):
         body = self.assert_error(self.create(), 409)
         self.assertIn("at most 3 bucketlists", body["message"])
         self.assertNotIn("MAX_", body["message"])  # the client is told no setting's name
-        self.assertEqual(self.stored(), (["list 0", "list 1", "list 2"], 3))
+        self.assertEqual(self.names_and_count(), (["list 0", "list 1", "list 2"], 3))
 
     def test_deleting_one_makes_room(self):
         first = self.create_bucketlist(self.token, "first")
         for number in range(2):
             self.create_bucketlist(self.token, f"list {number}")
         self.assertEqual(self.create().status_code, 409)
-        self.client().delete(f"/bucketlists/{first['id']}", headers=self.headers)
+        self.api.delete(f"/bucketlists/{first['id']}")
         self.assertEqual(self.create().status_code, 201)
 
     def test_the_limit_is_per_user(self):
@@ -59,7 +56,7 @@ class BucketlistsPerUserTestCase(AuthenticatedTestCase):
     def test_racing_creates_do_not_pass_the_limit(self):
         self.create_bucketlist(self.token, "already there")
         self.assertEqual(statuses(6, self.create), [201, 201, 409, 409, 409, 409])
-        names, count = self.stored()
+        names, count = self.names_and_count()
         self.assertEqual((len(names), count), (3, 3))
 
 
@@ -74,11 +71,7 @@ class ItemsPerBucketlistTestCase(AuthenticatedTestCase):
         self.items = f"{self.path}/items/"
 
     def add(self, name="one more"):
-        return self.client().post(self.items, headers=self.headers, json={"name": name})
-
-    def item_names(self):
-        with self.app.app_context():
-            return db.session.scalars(select(Item.name).order_by(Item.id)).all()
+        return self.api.post(self.items, json={"name": name})
 
     def test_one_past_the_limit_is_a_409_and_stores_nothing(self):
         for number in range(3):
@@ -86,28 +79,26 @@ class ItemsPerBucketlistTestCase(AuthenticatedTestCase):
         body = self.assert_error(self.add(), 409)
         self.assertIn("at most 3 goals", body["message"])
         self.assertNotIn("MAX_", body["message"])
-        self.assertEqual(self.item_names(), ["goal 0", "goal 1", "goal 2"])
+        self.assertEqual(self.stored(Item.name), ["goal 0", "goal 1", "goal 2"])
 
     def test_a_full_bucketlist_can_still_change_and_lose_goals(self):
         created = [self.add(f"goal {number}").get_json() for number in range(3)]
-        res = self.client().patch(f"{self.items}{created[0]['id']}", headers=self.headers,
-                                  json={"done": True})
+        res = self.api.patch(f"{self.items}{created[0]['id']}", json={"done": True})
         self.assertEqual(res.status_code, 200)
-        self.client().delete(f"{self.items}{created[1]['id']}", headers=self.headers)
+        self.api.delete(f"{self.items}{created[1]['id']}")
         self.assertEqual(self.add("room again").status_code, 201)
 
     def test_the_limit_is_per_bucketlist(self):
         for number in range(3):
             self.add(f"goal {number}")
         other = self.create_bucketlist(self.token, "Other")
-        res = self.client().post(f"/bucketlists/{other['id']}/items/", headers=self.headers,
-                                 json={"name": "fits"})
+        res = self.api.post(f"/bucketlists/{other['id']}/items/", json={"name": "fits"})
         self.assertEqual(res.status_code, 201)
 
     def test_racing_adds_do_not_pass_the_limit(self):
         self.add("already there")
         self.assertEqual(statuses(6, self.add), [201, 201, 409, 409, 409, 409])
-        self.assertEqual(len(self.item_names()), 3)
+        self.assertEqual(len(self.stored(Item.name)), 3)
 
     def test_the_detail_shows_at_most_the_limit_with_the_true_counts(self):
         # Goals stored around the API (or before the limit existed) can outnumber the limit.
@@ -117,14 +108,14 @@ class ItemsPerBucketlistTestCase(AuthenticatedTestCase):
                  "bucketlist_id": self.bucketlist["id"]} for number in range(10)
             ])
             db.session.commit()
-        body = self.client().get(self.path, headers=self.headers).get_json()
+        body = self.api.get(self.path).get_json()
         self.assertEqual([item["name"] for item in body["items"]], ["bulk 0", "bulk 1", "bulk 2"])
         self.assertEqual((body["items_count"], body["done_count"]), (10, 5))
 
     def test_a_detail_at_the_limit_counts_from_its_goals(self):
         for number in range(3):
             self.add(f"goal {number}")
-        body = self.client().get(self.path, headers=self.headers).get_json()
+        body = self.api.get(self.path).get_json()
         self.assertEqual((len(body["items"]), body["items_count"], body["done_count"]), (3, 3, 0))
 
 

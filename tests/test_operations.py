@@ -108,7 +108,7 @@ class SecurityHeadersTestCase(AuthenticatedTestCase):
 
     def test_every_response_has_the_headers(self):
         for res in [self.client().get("/health"), self.client().get("/nowhere"),
-                    self.client().get("/bucketlists/", headers=self.headers),
+                    self.api.get("/bucketlists/"),
                     self.client().get("/static/browsable/browsable.css")]:
             with self.subTest(path=res.request.path):
                 self.assertEqual(res.headers["X-Content-Type-Options"], "nosniff")
@@ -119,22 +119,20 @@ class SecurityHeadersTestCase(AuthenticatedTestCase):
     def test_token_bearing_responses_are_not_stored(self):
         login = self.login_user()
         self.assertEqual(login.headers["Cache-Control"], "no-store")
-        self.assertEqual(self.client().get("/auth/me", headers=self.headers)
-                         .headers["Cache-Control"], "no-store")
-        created = self.client().post("/bucketlists/", headers=self.headers, json={"name": "x"})
+        self.assertEqual(self.api.get("/auth/me").headers["Cache-Control"], "no-store")
+        created = self.api.post("/bucketlists/", json={"name": "x"})
         self.assertEqual(created.headers["Cache-Control"], "no-store")
-        renamed = self.client().put("/bucketlists/1", headers=self.headers, json={"name": "y"})
+        renamed = self.api.put("/bucketlists/1", json={"name": "y"})
         self.assertEqual(renamed.headers["Cache-Control"], "no-store")
-        self.assertEqual(self.client().get("/bucketlists/9", headers=self.headers)
-                         .headers["Cache-Control"], "no-store")
+        self.assertEqual(self.api.get("/bucketlists/9").headers["Cache-Control"], "no-store")
         self.assertNotIn("no-store", self.client().get("/health").headers.get("Cache-Control", ""))
 
     def test_reads_with_an_etag_are_revalidated_not_forbidden_to_cache(self):
         # no-store would forbid keeping the copy that If-None-Match names.
-        self.client().post("/bucketlists/", headers=self.headers, json={"name": "Cached"})
+        self.api.post("/bucketlists/", json={"name": "Cached"})
         for path in ["/bucketlists/", "/bucketlists/1", "/bucketlists/1/items/"]:
             with self.subTest(path=path):
-                response = self.client().get(path, headers=self.headers)
+                response = self.api.get(path)
                 self.assertIn("ETag", response.headers)
                 self.assertEqual(response.headers["Cache-Control"], "private, no-cache")
                 self.assertIn("Authorization", response.headers["Vary"])

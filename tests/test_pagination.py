@@ -4,9 +4,6 @@ import re
 import unittest
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import func
-
-from app import db
 from app.models import Bucketlist
 from tests.base import AuthenticatedTestCase, race
 
@@ -30,7 +27,7 @@ class BucketlistPagingTestCase(AuthenticatedTestCase):
             self.create_bucketlist(self.token, name)
 
     def get(self, query=""):
-        return self.client().get(f"/bucketlists/{query}", headers=self.headers)
+        return self.api.get(f"/bucketlists/{query}")
 
     def names_of(self, response):
         self.assertEqual(response.status_code, 200, response.data)
@@ -96,7 +93,7 @@ class BucketlistPagingTestCase(AuthenticatedTestCase):
         self.assertEqual(self.names_of(self.get("?sort=-name")), by_name[::-1])
 
     def test_sort_by_date_modified_follows_updates(self):
-        self.client().put("/bucketlists/1", headers=self.headers, json={"name": "Zanzibar!"})
+        self.api.put("/bucketlists/1", json={"name": "Zanzibar!"})
         self.assertEqual(self.names_of(self.get("?sort=-date_modified"))[0], "Zanzibar!")
 
     def test_only_the_callers_rows_are_counted(self):
@@ -112,8 +109,7 @@ class BucketlistPagingTestCase(AuthenticatedTestCase):
         for parameter, values in bad.items():
             for value in values:
                 with self.subTest(parameter=parameter, value=value):
-                    res = self.client().get("/bucketlists/", headers=self.headers,
-                                            query_string={parameter: value})
+                    res = self.api.get("/bucketlists/", query_string={parameter: value})
                     body = self.assert_error(res, 400)
                     self.assertIn(parameter, body["errors"])
                     self.assertIn(parameter, body["message"])
@@ -131,20 +127,15 @@ class TotalCountTestCase(AuthenticatedTestCase):
 
 
     def total(self):
-        return int(self.client().get("/bucketlists/", headers=self.headers)
-                   .headers["X-Total-Count"])
-
-    def stored(self):
-        with self.app.app_context():
-            return db.session.scalar(db.select(func.count()).select_from(Bucketlist))
+        return int(self.api.get("/bucketlists/").headers["X-Total-Count"])
 
     def test_counter_follows_creates_and_deletes(self):
         for name in "abcde":
             self.create_bucketlist(self.token, name)
-        self.client().delete("/bucketlists/2", headers=self.headers)
-        self.client().delete("/bucketlists/2", headers=self.headers)  # a 404: nothing changes
-        self.client().post("/bucketlists/", headers=self.headers, json={"name": ""})  # a 400
-        self.assertEqual((self.total(), self.stored()), (4, 4))
+        self.api.delete("/bucketlists/2")
+        self.api.delete("/bucketlists/2")  # a 404: nothing changes
+        self.api.post("/bucketlists/", json={"name": ""})  # a 400
+        self.assertEqual((self.total(), self.count(Bucketlist)), (4, 4))
 
     def test_counter_stays_exact_under_racing_requests(self):
         for name in "abcdef":
@@ -159,7 +150,7 @@ class TotalCountTestCase(AuthenticatedTestCase):
                                                          headers=self.headers)
 
         race(*[create] * 6, *[delete(1 + n % 3) for n in range(6)])
-        self.assertEqual(self.stored(), 9)
+        self.assertEqual(self.count(Bucketlist), 9)
         self.assertEqual(self.total(), 9)
 
     def test_counters_are_per_user(self):
@@ -178,10 +169,10 @@ class ItemPagingTestCase(AuthenticatedTestCase):
         bucketlist = self.create_bucketlist(self.token)
         self.items = f"/bucketlists/{bucketlist['id']}/items/"
         for name, done in [("swim", True), ("Surf", False), ("ski", True), ("sail", False)]:
-            self.client().post(self.items, headers=self.headers, json={"name": name, "done": done})
+            self.api.post(self.items, json={"name": name, "done": done})
 
     def names(self, query):
-        res = self.client().get(self.items + query, headers=self.headers)
+        res = self.api.get(self.items + query)
         self.assertEqual(res.status_code, 200, res.data)
         return [i["name"] for i in res.get_json()], res
 
@@ -199,8 +190,7 @@ class ItemPagingTestCase(AuthenticatedTestCase):
     def test_bad_done_is_400(self):
         for value in ["yes", "1", "", "TRUEISH"]:
             with self.subTest(value=value):
-                res = self.client().get(self.items, headers=self.headers,
-                                        query_string={"done": value})
+                res = self.api.get(self.items, query_string={"done": value})
                 self.assertIn("done", self.assert_error(res, 400)["errors"])
 
 

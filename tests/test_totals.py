@@ -34,7 +34,7 @@ class TotalsBehindTheAppsBackTestCase(AuthenticatedTestCase):
         self.sql("INSERT INTO bucketlists (name, date_created, date_modified, created_by) "
                  "SELECT 'bulk ' || n, now(), now(), 1 FROM generate_series(1, 1000) AS n")
         self.assertEqual(self.total(), 1001)
-        response = self.client().get("/bucketlists/?per_page=100&page=11", headers=self.headers)
+        response = self.api.get("/bucketlists/?per_page=100&page=11")
         self.assertEqual(len(response.get_json()), 1)
 
     def test_a_delete_in_sql_is_counted(self):
@@ -54,7 +54,7 @@ class TotalsBehindTheAppsBackTestCase(AuthenticatedTestCase):
     def test_the_api_and_sql_agree_through_a_mix(self):
         self.sql("INSERT INTO bucketlists (name, date_created, date_modified, created_by) "
                  "SELECT 'bulk ' || n, now(), now(), 1 FROM generate_series(1, 10) AS n")
-        self.client().delete("/bucketlists/1", headers=self.headers)
+        self.api.delete("/bucketlists/1")
         self.create_bucketlist(self.token, "Another")
         with self.app.app_context():
             counted = db.session.scalar(text("SELECT count(*) FROM bucketlists"))
