@@ -52,7 +52,7 @@ class MeTestCase(AccountTestCase):
 
     def test_me_without_or_with_a_bad_token_is_401(self):
         self.assert_error(self.client().get("/auth/me"), 401)
-        self.assert_error(self.client().get("/auth/me", headers=self.auth_header("x")), 401)
+        self.assert_error(self.client_for("x").get("/auth/me"), 401)
 
 
 class ChangePasswordTestCase(AccountTestCase):
@@ -63,7 +63,7 @@ class ChangePasswordTestCase(AccountTestCase):
         body = res.get_json()
         self.assertEqual(set(body), {"message", "access_token", "refresh_token", "token_type",
                                      "expires_in"})
-        me = self.client().get("/auth/me", headers=self.auth_header(body["access_token"]))
+        me = self.client_for(body["access_token"]).get("/auth/me")
         self.assertEqual(me.status_code, 200)
         self.assertEqual(self.client().post("/auth/refresh", json={
             "refresh_token": body["refresh_token"]}).status_code, 200)
@@ -75,7 +75,7 @@ class ChangePasswordTestCase(AccountTestCase):
         self.change_password({"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD},
                              as_form=True)
         for access_token in (self.tokens["access_token"], other["access_token"]):
-            res = self.client().get("/bucketlists/", headers=self.auth_header(access_token))
+            res = self.client_for(access_token).get("/bucketlists/")
             self.assert_error(res, 401, REVOKED)
         for refresh_token in (self.tokens["refresh_token"], other["refresh_token"]):
             res = self.client().post("/auth/refresh", json={"refresh_token": refresh_token})

@@ -242,37 +242,34 @@ class OwnershipTestCase(BaseTestCase):
 
     def test_others_do_not_see_it_in_their_list(self):
         self.create_bucketlist(self.other, "Other's dream")
-        res = self.client().get("/bucketlists/", headers=self.auth_header(self.other))
+        res = self.client_for(self.other).get("/bucketlists/")
         self.assertEqual([b["name"] for b in res.get_json()], ["Other's dream"])
 
     def test_others_cannot_get_it(self):
-        res = self.client().get(self.path, headers=self.auth_header(self.other))
+        res = self.client_for(self.other).get(self.path)
         self.assert_error(res, 404, "Bucketlist not found.")
 
     def test_others_cannot_rename_it(self):
-        res = self.client().put(
-            self.path, headers=self.auth_header(self.other), json={"name": "Hijacked"}
-        )
+        res = self.client_for(self.other).put(self.path, json={"name": "Hijacked"})
         self.assert_error(res, 404, "Bucketlist not found.")
         self.assertEqual(self.stored(Bucketlist.name), ["Owner's dream"])
 
     def test_others_cannot_rename_it_even_with_a_bad_body(self):
-        res = self.client().put(self.path, headers=self.auth_header(self.other), json={})
+        res = self.client_for(self.other).put(self.path, json={})
         self.assert_error(res, 404)
 
     def test_others_cannot_delete_it(self):
-        res = self.client().delete(self.path, headers=self.auth_header(self.other))
+        res = self.client_for(self.other).delete(self.path)
         self.assert_error(res, 404, "Bucketlist not found.")
         self.assertEqual(self.stored(Bucketlist.name), ["Owner's dream"])
 
     def test_owner_still_reaches_it(self):
-        res = self.client().get(self.path, headers=self.auth_header(self.owner))
+        res = self.client_for(self.owner).get(self.path)
         self.assertEqual(res.get_json()["name"], "Owner's dream")
 
     def test_created_by_cannot_be_chosen_by_the_client(self):
-        res = self.client().post(
+        res = self.client_for(self.other).post(
             "/bucketlists/",
-            headers=self.auth_header(self.other),
             json={"name": "Mine", "created_by": 1, "id": 77},
         )
         self.assertEqual(res.get_json()["created_by"], 2)

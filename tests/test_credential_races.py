@@ -67,7 +67,7 @@ class RaceTestCase(BaseTestCase):
 
     def assert_session_dead(self, tokens):
         """Neither token of this login works any more."""
-        res = self.client().get("/auth/me", headers=self.auth_header(tokens["access_token"]))
+        res = self.client_for(tokens["access_token"]).get("/auth/me")
         self.assert_error(res, 401)
         res = self.client().post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
         self.assert_error(res, 401)

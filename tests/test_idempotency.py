@@ -180,8 +180,7 @@ class IdempotencyTestCase(BaseTestCase):
 
     def test_a_deleted_accounts_keys_go_with_it(self):
         self.create()
-        self.client().delete("/auth/me", headers=self.auth_header(self.token),
-                             json={"password": "test1234"})
+        self.api.delete("/auth/me", json={"password": "test1234"})
         self.assertEqual(self.count(IdempotencyKey), 0)
 
     def test_the_header_and_its_answers_are_in_the_openapi_description(self):

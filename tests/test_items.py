@@ -269,8 +269,8 @@ class ItemOwnershipTestCase(BaseTestCase):
         for bucketlist_id, item_id in [(999, self.item["id"]), (2**31, 1), (self.first["id"], 999),
                                        (self.first["id"], 2**31), (10**30, 10**30)]:
             with self.subTest(bucketlist_id=bucketlist_id, item_id=item_id):
-                res = self.client().get(f"/bucketlists/{bucketlist_id}/items/{item_id}",
-                                        headers=self.auth_header(self.owner))
+                path = f"/bucketlists/{bucketlist_id}/items/{item_id}"
+                res = self.client_for(self.owner).get(path)
                 self.assert_error(res, 404)
 
     def test_items_need_a_token(self):

@@ -32,7 +32,7 @@ class LogoutTestCase(BaseTestCase):
             return ended_sessions()
 
     def logout(self, token):
-        return self.client().post("/auth/logout", headers=self.auth_header(token))
+        return self.client_for(token).post("/auth/logout")
 
     def list_with(self, token, client=None):
         return (client or self.client()).get("/bucketlists/", headers=self.auth_header(token))
@@ -45,9 +45,8 @@ class LogoutTestCase(BaseTestCase):
     def test_logged_out_token_is_refused_everywhere(self):
         self.logout(self.token)
         for res in [self.list_with(self.token),
-                    self.client().post("/bucketlists/", headers=self.auth_header(self.token),
-                                       json={"name": "x"}),
-                    self.client().get("/bucketlists/1", headers=self.auth_header(self.token))]:
+                    self.api.post("/bucketlists/", json={"name": "x"}),
+                    self.api.get("/bucketlists/1")]:
             self.assert_error(res, 401, REVOKED)
 
     def test_revocation_is_shared_by_other_processes(self):

@@ -65,7 +65,7 @@ class PasswordResetTestCase(BaseTestCase):
 
     def test_a_reset_ends_every_session(self):
         self.confirm(self.mailed_token())
-        res = self.client().get("/auth/me", headers=self.auth_header(self.tokens["access_token"]))
+        res = self.client_for(self.tokens["access_token"]).get("/auth/me")
         self.assert_error(res, 401, "Token revoked. Please login again.")
         res = self.client().post("/auth/refresh",
                                  json={"refresh_token": self.tokens["refresh_token"]})

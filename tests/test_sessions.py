@@ -34,7 +34,7 @@ class SessionTestCase(BaseTestCase):
         return self.client().post("/auth/refresh", json=body)
 
     def works(self, access_token) -> bool:
-        res = self.client().get("/bucketlists/", headers=self.auth_header(access_token))
+        res = self.client_for(access_token).get("/bucketlists/")
         return res.status_code == 200
 
     def session(self, session_id=1) -> LoginSession:
@@ -121,8 +121,7 @@ class SessionTestCase(BaseTestCase):
 
     def test_an_access_token_is_not_a_refresh_token_nor_the_reverse(self):
         self.assert_error(self.refresh(self.tokens["access_token"]), 401, INVALID_REFRESH)
-        res = self.client().get("/bucketlists/",
-                                headers=self.auth_header(self.tokens["refresh_token"]))
+        res = self.client_for(self.tokens["refresh_token"]).get("/bucketlists/")
         self.assert_error(res, 401, "Invalid token. Please register or login")
 
     def test_missing_empty_oversized_and_wrong_type_bodies_are_400(self):

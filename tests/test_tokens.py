@@ -64,7 +64,7 @@ class TokenTestCase(BaseTestCase):
             self.assertTrue(response.headers["WWW-Authenticate"].startswith("Bearer"))
         if not owner_remains:
             return
-        res = self.client().get("/bucketlists/1", headers=self.auth_header(self.token))
+        res = self.api.get("/bucketlists/1")
         self.assertEqual(res.get_json()["name"], "Guarded")
 
     def test_every_login_gets_a_new_token_id(self):
@@ -205,7 +205,7 @@ class TokenTestCase(BaseTestCase):
     def test_challenge_says_whether_the_token_was_missing_or_invalid(self):
         missing = self.client().get("/bucketlists/")
         self.assertEqual(missing.headers["WWW-Authenticate"], "Bearer")
-        invalid = self.client().get("/bucketlists/", headers=self.auth_header("x.y.z"))
+        invalid = self.client_for("x.y.z").get("/bucketlists/")
         self.assertEqual(invalid.headers["WWW-Authenticate"], 'Bearer error="invalid_token"')
 
     def test_401_carries_no_token_data(self):
