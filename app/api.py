@@ -3,42 +3,30 @@
 A view's decorators are both its behaviour and its OpenAPI description: `@blp.arguments` loads
 and validates a body (`location="json_or_form"`) or a query string (`location="query"`),
 `@blp.response` dumps the answer, `@blp.alt_response` documents another one. A URL with several
-methods is one MethodView, and what they share is declared once on the class: `@blp.auth_required`
-authenticates the caller, `@blp.etag` makes its requests conditional (app/conditional.py). What
-every route of this API shares is added here instead of on each view: the error shape, the
-operationId and the 404 of a route with an id in its path, the 413/415 of a body, the 401 and
-bearer scheme of an authenticated route.
+methods is one MethodView, and what they share is declared once on the class. The app's own
+decorators live with what they do and describe themselves: `@blp.auth_required`
+(app/auth/guard.py), `@blp.throttled` (app/auth/throttling.py), `@blp.idempotent`
+(app/idempotency.py), `@blp.etag` (app/conditional.py). What every route of this API shares is
+added here instead of on each view: the error shape, the operationId and the 404 of a route with
+an id in its path, the 413/415 of a body.
 """
 
-import functools
-
 import flask_smorest
-from flask.views import MethodView
 from flask_smorest.utils import resolve_schema_instance
-from marshmallow import Schema, fields
+from marshmallow import Schema
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-from app import conditional
-from app.auth.guard import authenticate_request
-from app.auth.throttling import email_key, throttled
-from app.idempotency import HEADER as IDEMPOTENCY_HEADER
-from app.idempotency import MAX_KEY_LENGTH, REPLAYED_HEADER, idempotent
+from app import conditional, idempotency
+from app.auth import guard, throttling
+from app.auth.throttling import email_key
+from app.method_views import is_method_view
 from app.models import MAX_ID
 from app.parser import Parser
+from app.schemas import ErrorSchema
 
-BEARER_SCHEME = "bearerAuth"
-# Rules that serve files, not API operations.
-STATIC_ENDPOINTS = {"static", "docs_assets.asset"}
 # What app/parser.py reads a body from besides JSON: form data of either kind.
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-class ErrorSchema(Schema):
-    """Every error: a message, and per-field messages when the input was invalid."""
-
-    message = fields.String(required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.Raw())
 
 
 class IdConverter(IntegerConverter):
@@ -68,7 +56,7 @@ class Api(flask_smorest.Api):
             IdConverter, lambda converter: {"type": "integer", "minimum": 1, "maximum": MAX_ID}
         )
         self.spec.components.security_scheme(
-            BEARER_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            guard.BEARER_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         )
 
 
@@ -126,22 +114,18 @@ class Blueprint(flask_smorest.Blueprint):
         return with_body_docs
 
     def auth_required(self, view):
-        """Let a view function, or each method of a MethodView, run only for a caller with a
-        valid bearer token (else 401). The view reads the caller with `current_user()`
-        (app/auth/guard.py)."""
+        """`@blp.auth_required`: the view runs only for an authenticated caller (else 401);
+        see app/auth/guard.py."""
+        return guard.auth_required(self, view)
 
-        def authenticated(func):
-            @functools.wraps(func)
-            def authenticated_view(*args, **kwargs):
-                authenticate_request()
-                return func(*args, **kwargs)
+    def throttled(self, per_client: str, per_email: str | None = None, email=email_key):
+        """`@blp.throttled`: limits per client and per e-mail, and their 429; see
+        app/auth/throttling.py."""
+        return throttling.throttled(self, per_client, per_email, email)
 
-            documented = self.alt_response(
-                401, schema=ErrorSchema, description="Missing, invalid or expired bearer token"
-            )(authenticated_view)
-            return self.doc(security=[{BEARER_SCHEME: []}])(documented)
-
-        return for_each_method(authenticated, view)
+    def idempotent(self, view):
+        """`@blp.idempotent`: a create honours `Idempotency-Key`; see app/idempotency.py."""
+        return idempotency.idempotent(self, view)
 
     def etag(self, view):
         """Make the requests of a MethodView conditional (app/conditional.py): its reads answer
@@ -164,49 +148,6 @@ class Blueprint(flask_smorest.Blueprint):
         """412 unless If-Match names the current ETag of `etag_data` (as read through
         `etag_schema`), or when If-None-Match does; see app/conditional.py."""
         conditional.check_etag(etag_data, etag_schema)
-
-    def throttled(self, per_client: str, per_email: str | None = None, email=email_key):
-        """Throttle a view per client and per e-mail (app/auth/throttling.py), and document its
-        429."""
-        whom = "this client or for this e-mail" if per_email else "this client"
-        documented = self.alt_response(
-            429, schema=ErrorSchema, description=f"Too many requests from {whom}; see Retry-After"
-        )
-        limited = throttled(per_client, per_email, email)
-        return lambda view: documented(limited(view))
-
-    def idempotent(self, view):
-        """Honour `Idempotency-Key` on a creating view (app/idempotency.py), and say so."""
-        wrapped = idempotent(view)
-        for status, description in [
-            (409, "A request with this Idempotency-Key is still being processed"),
-            (422, "This Idempotency-Key was used with a different request"),
-        ]:
-            wrapped = self.alt_response(status, schema=ErrorSchema,
-                                        description=description)(wrapped)
-        return self.doc(parameters=[{
-            "in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
-            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
-                       "pattern": "^[ -~]*$"},
-            "description": "A key you choose per create: a retry with the same key and body "
-                           "gets the first answer again (with `" + REPLAYED_HEADER + ": true`) "
-                           "and creates nothing; kept IDEMPOTENCY_KEY_LIFETIME_SECONDS (24 h)",
-        }])(wrapped)
-
-
-def is_method_view(view) -> bool:
-    """Whether a route's view is a MethodView class rather than a function."""
-    return isinstance(view, type) and issubclass(view, MethodView)
-
-
-def for_each_method(decorator, view):
-    """`decorator` applied to a view function, or to each HTTP method of a MethodView (as
-    flask-smorest's own decorators do), so that what a URL's methods share is said once."""
-    if not is_method_view(view):
-        return decorator(view)
-    for method in view.methods:
-        setattr(view, method.lower(), decorator(getattr(view, method.lower())))
-    return view
 
 
 def operation(view, method: str) -> tuple:

@@ -6,10 +6,10 @@ meanwhile, app/auth/throttling.py); /ready says so in `rate_limits`, for monitor
 
 from sqlalchemy import text
 
-from app.api import Blueprint, ErrorSchema
+from app.api import Blueprint
 from app.auth.throttling import storage_state
 from app.database import db
-from app.schemas import ReadySchema, StatusSchema
+from app.schemas import ErrorSchema, ReadySchema, StatusSchema
 
 blp = Blueprint("health", __name__, description="Probes for load balancers")
 

@@ -24,6 +24,7 @@ from app.database import db
 from app.errors import APIError
 from app.models import IdempotencyKey
 from app.parser import read_body
+from app.schemas import ErrorSchema
 from app.timestamps import as_utc, utcnow
 
 HEADER = "Idempotency-Key"
@@ -98,8 +99,9 @@ def _store(key: str, fingerprint: str, response: Response) -> None:
     ))
 
 
-def idempotent(view):
-    """Make a creating view (below `auth_required`, above `@blp.response`) honour Idempotency-Key.
+def idempotent(blp, view):
+    """Make a creating view (below `auth_required`, above `@blp.response`) honour Idempotency-Key,
+    and describe the header and its 409 and 422 on the blueprint `blp` (`@blp.idempotent`).
 
     The answer is stored in the request's transaction, which app/unit_of_work.py commits with
     what the view created.
@@ -127,7 +129,21 @@ def idempotent(view):
         _store(key, fingerprint, response)
         return response
 
-    return wrapper
+    documented = wrapper
+    for status, description in [
+        (409, f"A request with this {HEADER} is still being processed"),
+        (422, f"This {HEADER} was used with a different request"),
+    ]:
+        documented = blp.alt_response(status, schema=ErrorSchema,
+                                      description=description)(documented)
+    return blp.doc(parameters=[{
+        "in": "header", "name": HEADER, "required": False,
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
+                   "pattern": "^[ -~]*$"},
+        "description": "A key you choose per create: a retry with the same key and body "
+                       f"gets the first answer again (with `{REPLAYED_HEADER}: true`) "
+                       "and creates nothing; kept IDEMPOTENCY_KEY_LIFETIME_SECONDS (24 h)",
+    }])(documented)
 
 
 def purge_expired_idempotency_keys() -> int:

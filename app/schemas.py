@@ -1,6 +1,13 @@
-"""Response bodies shared by more than one blueprint."""
+"""Response bodies shared by more than one blueprint, and the one shape of every error."""
 
 from marshmallow import Schema, fields
+
+
+class ErrorSchema(Schema):
+    """Every error: a message, and per-field messages when the input was invalid."""
+
+    message = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw())
 
 
 class MessageSchema(Schema):

@@ -1,9 +1,12 @@
 """Authentication happens here, once: a bearer token becomes the caller, a `User`, or the answer
 is 401.
 
-`Blueprint.auth_required` (app/api.py) declares on a route that it needs this; the view then
-reads the caller with `current_user()` and the token with `current_token()`.
+`@blp.auth_required` (`auth_required` below) declares on a view, or on every method of a
+MethodView, that it needs this; the view then reads the caller with `current_user()` and the
+token with `current_token()`.
 """
+
+import functools
 
 from flask import g, request
 from sqlalchemy import and_, bindparam, select
@@ -12,7 +15,11 @@ from app.auth.models import LoginSession
 from app.auth.tokens import REVOKED_MESSAGE, AccessToken, decode_token, invalid_token
 from app.database import db
 from app.errors import APIError
+from app.method_views import for_each_method
 from app.models import User
+from app.schemas import ErrorSchema
+
+BEARER_SCHEME = "bearerAuth"
 
 # The caller, and whether the token's session lives, in one query. Kept optimization
 # (bench/instructions.py, GET by id): built once here and run with its values bound, 2.653 M
@@ -54,3 +61,21 @@ def current_user() -> User:
 def current_token() -> AccessToken:
     """What the caller's access token says (its login session, its expiry)."""
     return g.current_token
+
+
+def auth_required(blp, view):
+    """Let a view function, or each method of a MethodView, run only for a caller with a valid
+    bearer token (else 401); the 401 and the bearer scheme are described on the blueprint `blp`."""
+
+    def authenticated(func):
+        @functools.wraps(func)
+        def authenticated_view(*args, **kwargs):
+            authenticate_request()
+            return func(*args, **kwargs)
+
+        documented = blp.alt_response(
+            401, schema=ErrorSchema, description="Missing, invalid or expired bearer token"
+        )(authenticated_view)
+        return blp.doc(security=[{BEARER_SCHEME: []}])(documented)
+
+    return for_each_method(authenticated, view)

@@ -26,6 +26,7 @@ from app.email_addresses import comparable_email
 from app.errors import APIError
 from app.extensions import limiter
 from app.parser import read_body
+from app.schemas import ErrorSchema
 
 THROTTLED_MESSAGE = "Too many attempts. Please wait before trying again (see Retry-After)."
 
@@ -82,18 +83,22 @@ def _configured(key: str):
     return lambda: current_app.config[key]
 
 
-def throttled(per_client: str, per_email: str | None = None, email=email_key):
+def throttled(blp, per_client: str, per_email: str | None = None, email=email_key):
     """Limit a view per client address and, if `per_email` names a limit, per e-mail (the body's,
-    or the caller's with `email=caller_email_key`), with the limits the config keys name.
-
-    Views use it as `@blp.throttled(...)` (app/api.py), which also documents the 429.
+    or the caller's with `email=caller_email_key`), with the limits the config keys name; its 429
+    is described on the blueprint `blp`. Views use it as `@blp.throttled(...)`.
     """
+    whom = "this client or for this e-mail" if per_email else "this client"
+    documented = blp.alt_response(
+        429, schema=ErrorSchema, description=f"Too many requests from {whom}; see Retry-After"
+    )
 
     def decorator(view):
         if per_email:
             view = limiter.limit(_configured(per_email), key_func=email,
                                  scope=per_email.lower(), error_message=THROTTLED_MESSAGE)(view)
-        return limiter.limit(_configured(per_client), key_func=get_remote_address,
-                             scope=per_client.lower(), error_message=THROTTLED_MESSAGE)(view)
+        return documented(limiter.limit(_configured(per_client), key_func=get_remote_address,
+                                        scope=per_client.lower(),
+                                        error_message=THROTTLED_MESSAGE)(view))
 
     return decorator

@@ -6,7 +6,7 @@ on this blueprint too.
 
 from sqlalchemy.exc import IntegrityError
 
-from app.api import Blueprint, ErrorSchema
+from app.api import Blueprint
 from app.auth.credentials import authenticate
 from app.auth.guard import current_token
 from app.auth.schemas import LoginSchema, RefreshSchema, RegisterSchema, TokenSchema
@@ -15,7 +15,7 @@ from app.auth.tokens import REVOKED_MESSAGE, invalid_token
 from app.database import db
 from app.errors import APIError
 from app.models import User
-from app.schemas import MessageSchema
+from app.schemas import ErrorSchema, MessageSchema
 
 blp = Blueprint("auth", __name__, description="Accounts and access tokens")
 

@@ -3,7 +3,7 @@
 from flask import current_app, request, url_for
 from flask.views import MethodView
 
-from app.api import Blueprint, ErrorSchema
+from app.api import Blueprint
 from app.auth.guard import current_user
 from app.bucketlists.ownership import own_bucketlist
 from app.bucketlists.pagination import PAGING_HEADERS, ListQuerySchema, paginate, paging_headers
@@ -16,7 +16,7 @@ from app.bucketlists.schemas import (
 )
 from app.conditional import etag_header
 from app.models import Bucketlist
-from app.schemas import MessageSchema
+from app.schemas import ErrorSchema, MessageSchema
 
 blp = Blueprint("bucketlists", __name__, description="Your bucketlists")
 

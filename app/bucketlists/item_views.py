@@ -4,7 +4,7 @@ one MethodView per URL."""
 from flask import current_app, url_for
 from flask.views import MethodView
 
-from app.api import Blueprint, ErrorSchema
+from app.api import Blueprint
 from app.bucketlists.ownership import own_bucketlist, own_item
 from app.bucketlists.pagination import PAGING_HEADERS, paginate, paging_headers
 from app.bucketlists.schemas import (
@@ -15,7 +15,7 @@ from app.bucketlists.schemas import (
 )
 from app.database import db
 from app.models import Bucketlist, Item
-from app.schemas import MessageSchema
+from app.schemas import ErrorSchema, MessageSchema
 
 blp = Blueprint("items", __name__, description="The goals in your bucketlists")
 

@@ -5,10 +5,10 @@ import functools
 
 from flask import request
 
-from app.api import for_each_method
 from app.auth.guard import current_user
 from app.bucketlists.queries import BUCKETLIST_NOT_FOUND
 from app.database import db
+from app.method_views import for_each_method
 from app.models import Bucketlist, Item
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
