@@ -5,6 +5,7 @@ import unittest
 
 from openapi_spec_validator import validate
 
+from app.api import Api, Blueprint
 from app.auth.schemas import RegisterSchema
 from app.bucketlists.schemas import BucketlistInputSchema
 from tests.base import BaseTestCase
@@ -85,6 +86,24 @@ class OpenAPITestCase(BaseTestCase):
         self.assertEqual(get_one["404"]["content"]["application/json"]["schema"],
                          {"$ref": "#/components/schemas/Error"})
         self.assertEqual(self.schema("Error")["required"], ["message"])
+
+    def test_flask_smorest_is_extended_through_public_names_only(self):
+        for ours in (Api, Blueprint):
+            with self.subTest(cls=ours.__name__):
+                private = [name for name in vars(ours)
+                           if name.startswith("_") and not name.startswith("__")]
+                self.assertEqual(private, [])
+
+    def test_operation_ids_are_the_blueprint_and_the_operations_name(self):
+        ids = {(path, method): operation.get("operationId")
+               for path, item in self.spec["paths"].items()
+               for method, operation in item.items() if method != "parameters"}
+        self.assertEqual(ids[("/bucketlists/{bucketlist_id}", "put")],
+                         "bucketlists_update_bucketlist")
+        self.assertEqual(ids[("/bucketlists/{bucketlist_id}/items/{item_id}", "put")],
+                         "items_replace_item")
+        self.assertEqual(ids[("/auth/login", "post")], "auth_login")
+        self.assertEqual(len(set(ids.values())), len(ids))
 
     def test_docs_page_uses_only_the_apps_own_assets(self):
         res = self.client().get("/docs")
