@@ -25,7 +25,10 @@ def health():
 @blp.response(200, ReadySchema, description="Ready to serve")
 @blp.alt_response(503, schema=ErrorSchema, description="The database cannot be reached")
 def ready():
-    """Readiness: the database answers a trivial query (503 JSON when it does not); says how
-    rate limits are counted (`degraded` while their Redis does not answer)."""
+    """Readiness: whether the database answers, and how rate limits are counted.
+
+    The database must answer a trivial query (else 503 JSON); `rate_limits` is `degraded` while
+    their Redis does not answer.
+    """
     db.session.execute(text("SELECT 1"))
     return {"status": "ready", "rate_limits": storage_state()}

@@ -74,6 +74,15 @@ class BrowsableTestCase(BaseTestCase):
         self.assertIn('data-method="DELETE"', item)
         self.assertNotIn('data-method="POST"', item)
 
+    def test_pages_show_whole_summaries_and_descriptions(self):
+        self.create_bucketlist(self.token)
+        page = self.get("/bucketlists/1", headers=self.auth_header(self.token))
+        text = page.get_data(as_text=True)
+        self.assertIn("One of the caller&#39;s bucketlists, with its goals. The goals are the "
+                      "first MAX_ITEMS_PER_BUCKETLIST, by id.", text)
+        self.assertIn("Rename one of the caller&#39;s bucketlists. 412 if If-Match names an older "
+                      "version.", text)
+
     def test_errors_and_unknown_urls_are_pages_too(self):
         res = self.get("/no/such/page")
         self.assertEqual((res.status_code, res.mimetype), (404, "text/html"))

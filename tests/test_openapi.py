@@ -105,6 +105,17 @@ class OpenAPITestCase(BaseTestCase):
         self.assertEqual(ids[("/auth/login", "post")], "auth_login")
         self.assertEqual(len(set(ids.values())), len(ids))
 
+    def test_every_summary_is_one_line_and_longer_text_a_description(self):
+        for path, item in self.spec["paths"].items():
+            for method, operation in item.items():
+                if method == "parameters":
+                    continue
+                with self.subTest(path=path, method=method):
+                    summary = operation["summary"]
+                    self.assertNotIn("\n", summary)
+                    self.assertLessEqual(len(summary), 90)
+                    self.assertNotIn("\n\n", operation.get("description", ""))
+
     def test_docs_page_uses_only_the_apps_own_assets(self):
         res = self.client().get("/docs")
         self.assertEqual((res.status_code, res.mimetype), (200, "text/html"))

@@ -9,6 +9,7 @@ tab so that it can call every route.
 import json
 
 from flask import Flask, current_app, render_template, request
+from flask_smorest.utils import load_info_from_docstring
 from marshmallow import fields
 from werkzeug.exceptions import HTTPException
 
@@ -40,10 +41,12 @@ def _operation_for(adapter, path: str, method: str):
 
 
 def _title(found) -> tuple[str, str]:
-    """An operation's name and its docstring's first line."""
+    """An operation's name, and its summary and description in full (as /openapi.json has
+    them)."""
     func, name = found
-    summary = (func.__doc__ or "").strip().splitlines()
-    return name.replace("_", " ").capitalize(), summary[0] if summary else ""
+    info = load_info_from_docstring(func.__doc__ or "")
+    text = " ".join(part for part in (info.get("summary"), info.get("description")) if part)
+    return name.replace("_", " ").capitalize(), " ".join(text.split())
 
 
 def _input_kind(name: str, field) -> str:

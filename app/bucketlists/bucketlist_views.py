@@ -46,8 +46,10 @@ class BucketlistsView(MethodView):
     @blp.arguments(ListQuerySchema, location="query")
     @blp.response(200, BucketlistSummarySchema(many=True), headers=PAGING_HEADERS)
     def get(self, args: dict):
-        """The caller's bucketlists, a page at a time, with how many goals each has and has
-        done."""
+        """The caller's bucketlists, a page at a time.
+
+        Each with how many goals it has and how many of them are done.
+        """
         page = paginate(own_bucketlists(), Bucketlist, args, options=WITH_COUNTS,
                         total=current_user().bucketlists_count)
         return page.rows, paging_headers(page)
@@ -77,15 +79,20 @@ class BucketlistView(MethodView):
 
     @blp.response(200, BucketlistDetailSchema)
     def get(self, bucketlist_id: int):
-        """One of the caller's bucketlists, with its goals (the first
-        MAX_ITEMS_PER_BUCKETLIST)."""
+        """One of the caller's bucketlists, with its goals.
+
+        The goals are the first MAX_ITEMS_PER_BUCKETLIST, by id.
+        """
         return detail(bucketlist_id)
 
     @own_bucketlist
     @blp.arguments(BucketlistInputSchema, location="json_or_form")
     @blp.response(200, BucketlistSchema)
     def put(self, data: dict, bucketlist: Bucketlist):
-        """Rename one of the caller's bucketlists (412 if If-Match names an older version)."""
+        """Rename one of the caller's bucketlists.
+
+        412 if If-Match names an older version.
+        """
         check_etag(bucketlist)
         bucketlist.rename(data["name"])
         # The ETag of the bucketlist as GET shows it, for the next conditional request.
@@ -94,8 +101,10 @@ class BucketlistView(MethodView):
     @own_bucketlist
     @blp.response(200, MessageSchema, description="Deleted")
     def delete(self, bucketlist: Bucketlist):
-        """Delete one of the caller's bucketlists and its goals (412 if If-Match names an older
-        version)."""
+        """Delete one of the caller's bucketlists and its goals.
+
+        412 if If-Match names an older version.
+        """
         check_etag(bucketlist)
         bucketlist.remove()
         return {"message": f"bucketlist {bucketlist.id} deleted"}

@@ -70,8 +70,10 @@ class ItemView(MethodView):
     @blp.arguments(ItemInputSchema, location="json_or_form")
     @blp.response(200, ItemSchema)
     def put(self, data: dict, item: Item):
-        """Replace a goal's name and done flag (done is false unless sent; 412 if If-Match names
-        an older version)."""
+        """Replace a goal's name and done flag.
+
+        `done` is false unless sent; 412 if If-Match names an older version.
+        """
         blp.check_etag(item, ItemSchema)
         item.update(name=data["name"], done=data["done"])
         return item
@@ -79,15 +81,20 @@ class ItemView(MethodView):
     @blp.arguments(ItemPatchSchema, location="json_or_form")
     @blp.response(200, ItemSchema)
     def patch(self, data: dict, item: Item):
-        """Change only what is sent of a goal's name and done flag (412 if If-Match names an
-        older version)."""
+        """Change only what is sent of a goal's name and done flag.
+
+        412 if If-Match names an older version.
+        """
         blp.check_etag(item, ItemSchema)
         item.update(name=data.get("name"), done=data.get("done"))
         return item
 
     @blp.response(200, MessageSchema, description="Deleted")
     def delete(self, item: Item):
-        """Delete a goal (412 if If-Match names an older version)."""
+        """Delete a goal.
+
+        412 if If-Match names an older version.
+        """
         blp.check_etag(item, ItemSchema)
         db.session.delete(item)
         return {"message": f"item {item.id} deleted"}
