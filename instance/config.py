@@ -137,10 +137,11 @@ class Config:
     LOG_MAIL_CONTENT = False
     # No SECRET_KEY: the app keeps no cookie session (clients send their token), and without a key
     # Flask skips opening one on every request.
-    # Flask-Limiter: limit headers on answers, and a key prefix in a shared Redis. Redis may be
-    # lost: its counters are then kept per process, in memory, until it answers again (it is
-    # checked every 1 to 32 seconds), and the loss is logged.
-    RATELIMIT_HEADERS_ENABLED = True
+    # Flask-Limiter: no limit headers on answers (Retry-After belongs to 429 and 503, RFC 9110
+    # §10.2.3: app/auth/throttling.py sets it on the 429), and a key prefix in a shared Redis.
+    # Redis may be lost: its counters are then kept per process, in memory, until it answers
+    # again (it is checked every 1 to 32 seconds), and the loss is logged.
+    RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_KEY_PREFIX = "bucketlist"
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     DEFAULT_LOG_FORMAT = "text"

@@ -42,6 +42,22 @@ class RateLimitTestCase(BaseTestCase):
         self.assertGreater(int(response.headers["Retry-After"]), 0)
         return body
 
+    def test_only_the_429_says_when_to_retry(self):
+        answers = [self.client().post("/auth/register", json={"email": "new@example.com",
+                                                              "password": "new password"}),
+                   self.login_from("10.2.2.2", password="right password"),
+                   self.login_from("10.2.2.2")]
+        self.assertEqual([answer.status_code for answer in answers], [201, 200, 401])
+        for answer in answers:
+            with self.subTest(status=answer.status_code):
+                self.assertNotIn("Retry-After", answer.headers)
+                self.assertFalse([name for name, _ in answer.headers
+                                  if name.lower().startswith(("x-ratelimit", "ratelimit"))])
+        self.login_from("10.2.2.2")
+        throttled = self.login_from("10.2.2.2")
+        self.assert_throttled(throttled)
+        self.assertLessEqual(int(throttled.headers["Retry-After"]), 60)
+
     def test_one_email_is_throttled_whatever_the_client(self):
         for number in range(3):
             self.assertEqual(self.login_from(f"10.0.0.{number}").status_code, 401)

@@ -15,15 +15,17 @@ nothing a client sends decides how much the limiter stores.
 """
 
 import hashlib
+import time
 
 from flask import Flask, current_app
+from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from app.auth.guard import current_user
 from app.email_addresses import comparable_email
-from app.errors import APIError
+from app.errors import APIError, error_response
 from app.extensions import limiter
 from app.parser import read_body
 from app.schemas import ErrorSchema
@@ -56,8 +58,18 @@ def caller_email_key() -> str:
     return _digest_key(current_user().email)
 
 
+def handle_throttled(error: RateLimitExceeded):
+    """429 in the one JSON shape, with Retry-After: the seconds until the exceeded limit's
+    window lets this client (or e-mail) in again."""
+    exceeded = limiter.current_limit
+    seconds = max(1, int(exceeded.reset_at - time.time())) if exceeded else 1
+    return error_response(429, THROTTLED_MESSAGE, headers=[("Retry-After", str(seconds))])
+
+
 def init_app(app: Flask) -> None:
-    """Bind the limiter to the app; a Redis storage gets a short timeout and no retries."""
+    """Bind the limiter to the app; a Redis storage gets a short timeout and no retries; a
+    throttled request is answered by `handle_throttled`."""
+    app.register_error_handler(RateLimitExceeded, handle_throttled)
     uri = app.config["RATELIMIT_STORAGE_URI"]
     if uri.startswith(("redis://", "rediss://", "redis+")):
         seconds = app.config["RATELIMIT_STORAGE_TIMEOUT_MS"] / 1000
