@@ -1,9 +1,9 @@
 """Errors are raised anywhere and rendered here, once, as JSON `{"message": ...}`."""
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app, jsonify, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 
 class APIError(Exception):
@@ -106,7 +106,27 @@ def handle_http_exception(error: HTTPException):
     if error.code == 413:
         limit = current_app.config["MAX_CONTENT_LENGTH"]
         message = f"The request body is too large: the limit is {limit} bytes."
+    elif isinstance(error, MethodNotAllowed) and error.valid_methods:
+        allowed = ", ".join(sorted(error.valid_methods))
+        message = f"{request.method} is not allowed on {request.path}; it allows {allowed}."
+    elif error.code == 404 and request.url_rule is None and (bare := without_trailing_slash()):
+        message = f"Not found. Did you mean {bare} (without the trailing slash)?"
     return error_response(error.code or 500, message, headers=headers)
+
+
+def without_trailing_slash() -> str | None:
+    """The request's path without its trailing slash(es), if a route answers that path (for a
+    404 of routing: no route answered the path as sent)."""
+    bare = request.path.rstrip("/")
+    if not bare or bare == request.path:
+        return None
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(bare, method=request.method)
+    except MethodNotAllowed:
+        return bare
+    except HTTPException:  # NotFound, or a redirect to yet another path
+        return None
+    return bare
 
 
 def handle_database_unavailable(error: Exception):

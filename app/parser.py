@@ -17,6 +17,10 @@ from webargs.flaskparser import FlaskParser
 from app.errors import APIError
 
 FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+JSON_AS_FORM_MESSAGE = (
+    "The body is JSON but was sent as form data: send it with "
+    "'Content-Type: application/json' (curl: -H 'Content-Type: application/json', or --json)."
+)
 
 
 class FormText(str):
@@ -45,6 +49,8 @@ def _read_body() -> dict:
         if not isinstance(data, dict):
             raise APIError(400, "The request body must be a JSON object.")
         return data
+    if request.mimetype == "application/x-www-form-urlencoded" and _looks_like_json():
+        raise APIError(400, JSON_AS_FORM_MESSAGE)
     if request.mimetype in FORM_MIMETYPES:
         # A multipart part without a name (Werkzeug gives it the key None) names no field.
         return {key: FormText(value) for key, value in request.form.items() if key is not None}
@@ -55,6 +61,18 @@ def _read_body() -> dict:
         f"Unsupported media type {request.mimetype or '(none)'!r}: send application/json or "
         "form data (application/x-www-form-urlencoded or multipart/form-data).",
     )
+
+
+def _looks_like_json() -> bool:
+    """Whether a form body is a JSON object instead: what `curl -d '{...}'` sends without
+    `-H 'Content-Type: application/json'` (its form would be one field named by the JSON)."""
+    raw = request.get_data(cache=True).strip()
+    if not raw.startswith(b"{"):
+        return False
+    try:
+        return isinstance(json.loads(raw), dict)
+    except (ValueError, RecursionError):
+        return False
 
 
 class Parser(FlaskParser):

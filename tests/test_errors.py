@@ -2,9 +2,57 @@
 
 import unittest
 
+import jwt
+
 from app import create_app
 from app.models import Bucketlist, User
 from tests.base import AuthenticatedTestCase, free_port
+
+
+class ErrorsSayWhatToDoTestCase(AuthenticatedTestCase):
+    """The commonest mistakes get a message that names the fix."""
+
+    def test_json_sent_as_form_data_says_to_send_its_content_type(self):
+        body = '{"email": "curl@example.com", "password": "curl password"}'
+        for path in ("/auth/register", "/auth/login"):
+            with self.subTest(path=path):
+                res = self.client().post(path, data=body,
+                                         content_type="application/x-www-form-urlencoded")
+                message = self.assert_error(res, 400)["message"]
+                self.assertIn("Content-Type: application/json", message)
+        self.assertEqual(self.count(User), 1)
+        form = self.client().post("/auth/register", data={"email": "form@example.com",
+                                                          "password": "form password"})
+        self.assertEqual(form.status_code, 201)
+
+    def test_an_expired_token_names_the_refresh_route(self):
+        with self.app.app_context():
+            token = jwt.encode({"sub": "1", "sid": "a" * 24, "iat": 1, "exp": 2},
+                               self.app.config["SECRET"], algorithm="HS256")
+        message = self.assert_error(self.client_for(token).get("/bucketlists/"), 401)["message"]
+        self.assertIn("POST /auth/refresh", message)
+
+    def test_a_refresh_token_as_bearer_token_says_so(self):
+        refresh = self.login_user().get_json()["refresh_token"]
+        message = self.assert_error(self.client_for(refresh).get("/bucketlists/"), 401)["message"]
+        self.assertIn("refresh token", message)
+        self.assertIn("POST /auth/refresh", message)
+
+    def test_a_trailing_slash_too_many_names_the_path_without_it(self):
+        self.create_bucketlist(self.token)
+        for method, path, bare in [("get", "/bucketlists/1/", "/bucketlists/1"),
+                                   ("post", "/auth/login/", "/auth/login"),
+                                   ("get", "/bucketlists/1/items/1/", "/bucketlists/1/items/1")]:
+            with self.subTest(path=path):
+                message = self.assert_error(getattr(self.api, method)(path), 404)["message"]
+                self.assertIn(f"Did you mean {bare} ", message)
+        missing = self.assert_error(self.api.get("/bucketlists/9/items/"), 404)
+        self.assertEqual(missing["message"], "Bucketlist not found.")
+        self.assertNotIn("Did you mean", self.assert_error(self.api.get("/nope/"), 404)["message"])
+
+    def test_a_405_names_the_methods_to_use(self):
+        message = self.assert_error(self.client().delete("/auth/login"), 405)["message"]
+        self.assertEqual(message, "DELETE is not allowed on /auth/login; it allows OPTIONS, POST.")
 
 
 class ErrorShapeTestCase(AuthenticatedTestCase):

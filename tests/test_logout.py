@@ -7,6 +7,7 @@ from app import create_app, db
 from app.auth.models import LoginSession, PasswordResetToken
 from app.auth.password_reset import purge_expired_reset_tokens
 from app.auth.sessions import purge_dead_sessions
+from app.auth.tokens import EXPIRED_MESSAGE
 from tests.base import BaseTestCase, race
 from tests.database import release
 from tests.test_tokens import make_token, session_of, valid_claims
@@ -87,8 +88,7 @@ class LogoutTestCase(BaseTestCase):
         past = datetime.now(timezone.utc) - timedelta(minutes=10)
         expired = make_token(valid_claims(session_of(self.token), iat=past,
                                           exp=past + timedelta(minutes=5)))
-        self.assert_error(self.logout(expired), 401,
-                          "Expired token. Please login to get a new token")
+        self.assert_error(self.logout(expired), 401, EXPIRED_MESSAGE)
         self.assertEqual(self.ended(), 0)
 
     def test_logout_without_a_token_is_401(self):

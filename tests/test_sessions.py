@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import jwt
 
 from app import db
+from app.auth.guard import REFRESH_AS_BEARER_MESSAGE
 from app.auth.models import LoginSession
 from instance.config import TESTING_SECRET
 from tests.base import BaseTestCase, race
@@ -122,7 +123,7 @@ class SessionTestCase(BaseTestCase):
     def test_an_access_token_is_not_a_refresh_token_nor_the_reverse(self):
         self.assert_error(self.refresh(self.tokens["access_token"]), 401, INVALID_REFRESH)
         res = self.client_for(self.tokens["refresh_token"]).get("/bucketlists/")
-        self.assert_error(res, 401, "Invalid token. Please register or login")
+        self.assert_error(res, 401, REFRESH_AS_BEARER_MESSAGE)
 
     def test_missing_empty_oversized_and_wrong_type_bodies_are_400(self):
         for body in [{}, {"refresh_token": ""}, {"refresh_token": "x" * 257},

@@ -15,7 +15,9 @@ from app.models import User
 from instance.config import TESTING_SECRET
 from tests.base import BaseTestCase
 
-EXPIRED = "Expired token. Please login to get a new token"
+# The tutorial's message, and where a client with a refresh token gets a new one.
+EXPIRED = ("Expired token. Please login to get a new token, or send your refresh token to "
+           "POST /auth/refresh for one.")
 INVALID = "Invalid token. Please register or login"
 REVOKED = "Token revoked. Please login again."
 PROTECTED = [("get", "/bucketlists/"), ("post", "/bucketlists/"), ("get", "/bucketlists/1"),

@@ -30,6 +30,12 @@ CALLER = (
                                   LoginSession.user_id == User.id))
     .where(User.id == bindparam("user_id"))
 )
+# An access token is a JWT (three dot-separated parts); a refresh token has four.
+REFRESH_TOKEN_DOTS = 3
+REFRESH_AS_BEARER_MESSAGE = (
+    "This is a refresh token: send it to POST /auth/refresh for a new access token, and send "
+    "the access token as the bearer token."
+)
 MISSING_MESSAGE = "Authorization required. Send the header 'Authorization: Bearer <access_token>'."
 
 
@@ -43,6 +49,8 @@ def authenticate_request() -> None:
     authorization = request.authorization
     if authorization is None or authorization.type != "bearer" or not authorization.token:
         raise APIError(401, MISSING_MESSAGE, headers={"WWW-Authenticate": "Bearer"})
+    if authorization.token.count(".") == REFRESH_TOKEN_DOTS:
+        raise invalid_token(REFRESH_AS_BEARER_MESSAGE)
     token = decode_token(authorization.token)
     found = db.session.execute(CALLER, {"session": token.session, "user_id": token.user_id}).first()
     if found is None:

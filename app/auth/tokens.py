@@ -20,7 +20,10 @@ from app.timestamps import utcnow
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["sub", "sid", "iat", "exp"]
-EXPIRED_MESSAGE = "Expired token. Please login to get a new token"
+EXPIRED_MESSAGE = (
+    "Expired token. Please login to get a new token, or send your refresh token to "
+    "POST /auth/refresh for one."
+)
 INVALID_MESSAGE = "Invalid token. Please register or login"
 REVOKED_MESSAGE = "Token revoked. Please login again."
 VALID_HANDLE = re.compile(rf"[A-Za-z0-9_-]{{{HANDLE_LENGTH}}}")
