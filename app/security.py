@@ -13,7 +13,12 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'"
 # What the host and port of an origin are made of (an IPv6 address comes in brackets).
 ORIGIN_NETLOC = re.compile(r"[A-Za-z0-9.:\[\]-]+")
 REVALIDATED_METHODS = frozenset({"GET", "HEAD"})
-EXPOSED_HEADERS = ["X-Total-Count", "Link", "Location", "X-Request-ID", "Retry-After"]
+# What a browser front-end on an allowed origin may send beyond the CORS-safelisted headers, and
+# read of an answer: everything the API offers (conditional and idempotent requests, paging, ids).
+ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key",
+                   "X-Request-ID"]
+EXPOSED_HEADERS = ["ETag", "Location", "Link", "X-Total-Count", "Retry-After", "X-Request-ID",
+                   "Idempotent-Replayed"]
 
 
 def add_security_headers(response):
@@ -94,7 +99,7 @@ def init_app(app: Flask) -> None:
         CORS(
             app,
             origins=cors_origins(origins),
-            allow_headers=["Authorization", "Content-Type"],
+            allow_headers=ALLOWED_HEADERS,
             expose_headers=EXPOSED_HEADERS,
             max_age=600,
         )

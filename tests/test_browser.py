@@ -4,13 +4,16 @@ Needs Debian's Chromium (`apt-get install chromium`; `.ci/run` installs it). Wit
 are skipped and say why. Screenshots go to test-output/browser/.
 """
 
+import http.server
 import json
 import os
 import shutil
+import threading
 import unittest
 import urllib.error
 import urllib.request
 
+from tests.base import free_port
 from tests.live_server import ROOT, live_api
 
 CHROMIUM = os.getenv("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -345,3 +348,84 @@ class BrowserTestCase(LiveBrowserTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+FRONT_PORT = free_port()
+FRONT_PAGE = b"<!doctype html><title>A front-end on another origin</title><p>front"
+CROSS_ORIGIN_CALLS = """async ([api, user]) => {
+  const json = {"Content-Type": "application/json"};
+  const login = await fetch(api + "/auth/login",
+                            {method: "POST", headers: json, body: JSON.stringify(user)});
+  const auth = {"Authorization": "Bearer " + (await login.json()).access_token};
+  const create = () => fetch(api + "/bucketlists/", {
+    method: "POST", body: JSON.stringify({name: "From the front"}),
+    headers: {...auth, ...json, "Idempotency-Key": "front-1", "X-Request-ID": "front-request-1"}});
+  const created = await create();
+  const again = await create();
+  const url = api + created.headers.get("Location");
+  const read = await fetch(url, {headers: auth, cache: "no-store"});
+  const etag = read.headers.get("ETag");
+  const same = await fetch(url, {headers: {...auth, "If-None-Match": etag}, cache: "no-store"});
+  const write = (match) => fetch(url, {
+    method: "PUT", headers: {...auth, ...json, "If-Match": match},
+    body: JSON.stringify({name: "Renamed from the front"})});
+  const stale = await write('"0000000000000000000000000000000000000000"');
+  const renamed = await write(etag);
+  await fetch(api + "/bucketlists/", {method: "POST", headers: {...auth, ...json},
+                                      body: JSON.stringify({name: "Second"})});
+  const page = await fetch(api + "/bucketlists/?per_page=1", {headers: auth});
+  return {login: login.status, created: created.status, location: created.headers.get("Location"),
+          requestId: created.headers.get("X-Request-ID"),
+          replayed: again.headers.get("Idempotent-Replayed"), etag: etag,
+          notModified: same.status, stale: stale.status, renamed: renamed.status,
+          total: page.headers.get("X-Total-Count"), link: page.headers.get("Link")};
+}"""
+
+
+class FrontPage(http.server.BaseHTTPRequestHandler):
+    """The one page of the front-end's origin."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(FRONT_PAGE)
+
+    def log_message(self, *args):
+        pass
+
+
+@NEEDS_CHROMIUM
+class CrossOriginTestCase(LiveBrowserTestCase):
+    """A front-end on an origin in CORS_ORIGINS uses every header the API offers: conditional
+    and idempotent requests, request ids and paging work from another origin."""
+
+    front = f"http://127.0.0.1:{FRONT_PORT}"
+    server_env = {"CORS_ORIGINS": front}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        register(cls.base)
+        cls.front_server = http.server.ThreadingHTTPServer(("127.0.0.1", FRONT_PORT), FrontPage)
+        threading.Thread(target=cls.front_server.serve_forever, daemon=True).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.front_server.shutdown()
+        cls.front_server.server_close()
+        super().tearDownClass()
+
+    def test_conditional_idempotent_and_paged_requests_work_cross_origin(self):
+        page = self.browser.new_page()
+        self.addCleanup(page.close)
+        page.goto(self.front)
+        seen = page.evaluate(CROSS_ORIGIN_CALLS, [self.base, USER])
+        self.assertEqual((seen["login"], seen["created"]), (200, 201))
+        self.assertEqual(seen["location"], "/bucketlists/1")
+        self.assertEqual(seen["requestId"], "front-request-1")
+        self.assertEqual(seen["replayed"], "true")
+        self.assertRegex(seen["etag"] or "", r'^"[0-9a-f]{40}"$')
+        self.assertEqual((seen["notModified"], seen["stale"], seen["renamed"]), (304, 412, 200))
+        self.assertEqual(seen["total"], "2")
+        self.assertIn('rel="next"', seen["link"] or "")

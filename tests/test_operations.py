@@ -172,6 +172,20 @@ class CorsTestCase(AuthenticatedTestCase):
         self.assertEqual(res.headers["Access-Control-Allow-Origin"], "https://app.example")
         self.assertIn("X-Total-Count", res.headers["Access-Control-Expose-Headers"])
 
+    def test_a_front_end_may_send_and_read_every_header_the_api_offers(self):
+        sent = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key",
+                "X-Request-ID"]
+        res = self.client().options("/bucketlists/1", headers={
+            "Origin": "https://app.example", "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": ", ".join(sent)})
+        allowed = {name.strip().lower()
+                   for name in res.headers["Access-Control-Allow-Headers"].split(",")}
+        self.assertEqual(allowed, {name.lower() for name in sent})
+        res = self.api.get("/bucketlists/", headers={"Origin": "https://app.example"})
+        exposed = {name.strip() for name in res.headers["Access-Control-Expose-Headers"].split(",")}
+        self.assertLessEqual({"ETag", "Location", "Link", "X-Total-Count", "Retry-After",
+                              "X-Request-ID", "Idempotent-Replayed"}, exposed)
+
     def test_other_origins_are_not(self):
         res = self.client().get("/bucketlists/", headers={**self.headers,
                                                           "Origin": "https://evil.example"})
