@@ -3,7 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import auth, browsable, commands, database, docs, health, observability, security
+from app import auth, browsable, commands, database, docs, health, home, observability, security
 from app.api import Api
 from app.auth import throttling
 from app.bucketlists import bucketlist_views, item_views
@@ -47,7 +47,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     throttling.init_app(app)
 
     api = Api(app)
-    for blueprint in (auth.blp, bucketlist_views.blp, item_views.blp, docs.blp, health.blp):
+    for blueprint in (home.blp, auth.blp, bucketlist_views.blp, item_views.blp, docs.blp,
+                      health.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.assets)
     commands.init_app(app)
