@@ -83,6 +83,24 @@ class BrowsableTestCase(BaseTestCase):
         self.assertIn("Rename one of the caller&#39;s bucketlists. 412 if If-Match names an older "
                       "version.", text)
 
+    def test_routes_that_take_only_forms_are_form_pages_for_a_browser(self):
+        for path, method, name in [("/auth/register", "POST", "Register"),
+                                   ("/auth/login", "POST", "Login"),
+                                   ("/auth/password-reset", "POST", "Request password reset"),
+                                   ("/auth/password-reset/confirm?token=abc", "POST",
+                                    "Confirm password reset"),
+                                   ("/auth/password", "PUT", "Change password")]:
+            with self.subTest(path=path):
+                res = self.get(path)
+                self.assertEqual((res.status_code, res.mimetype), (200, "text/html"))
+                page = res.get_data(as_text=True)
+                self.assertIn(f'<h1 id="name">{name}</h1>', page)
+                self.assertIn(f'data-method="{method}"', page)
+                self.assertNotIn("405", page.split('id="response-head"')[1].split("</pre>")[0])
+                api = self.client().get(path, headers={"Accept": "application/json"})
+                self.assert_error(api, 405)
+                self.assertIn(method, api.headers["Allow"])
+
     def test_errors_and_unknown_urls_are_pages_too(self):
         res = self.get("/no/such/page")
         self.assertEqual((res.status_code, res.mimetype), (404, "text/html"))

@@ -7,6 +7,7 @@ are skipped and say why. Screenshots go to test-output/browser/.
 import http.server
 import json
 import os
+import re
 import shutil
 import threading
 import unittest
@@ -154,7 +155,7 @@ class BrowserTestCase(LiveBrowserTestCase):
         page.click(".method-form[data-method=POST] button")
         self.expect_response("201 CREATED", "You registered successfully.")
 
-        page.click("header .brand")
+        page.click("header nav >> text=bucketlists")
         page.wait_for_url(self.base + "/bucketlists/")
         page.fill("#login-form input[name=email]", newcomer["email"])
         page.fill("#login-form input[name=password]", newcomer["password"])
@@ -171,7 +172,8 @@ class BrowserTestCase(LiveBrowserTestCase):
         self.screenshot("2-created")
 
         page.click("#response-body a.json-number")
-        page.wait_for_url(self.base + "/bucketlists/1")
+        page.wait_for_url(re.compile(r"/bucketlists/\d+$"))
+        bucketlist = page.url
         self.expect_response("200 OK", evil)
         put_name = page.locator(".method-form[data-method=PUT] input[data-field=name]")
         expect(put_name).to_have_value(evil)
@@ -186,26 +188,26 @@ class BrowserTestCase(LiveBrowserTestCase):
         page.fill(".method-form[data-method=PUT] input[data-field=name]", "With goals")
         page.click(".method-form[data-method=PUT] button")
         self.expect_response("200 OK", "With goals")
-        page.goto(self.base + "/bucketlists/1/items/")
+        page.goto(bucketlist + "/items/")
         self.expect_response("200 OK", "[]")
         page.fill(".method-form[data-method=POST] input[data-field=name]", "A goal")
         page.check(".method-form[data-method=POST] input[data-field=done]")
         page.click(".method-form[data-method=POST] button")
         self.expect_response("201 CREATED", '"done": true')
-        page.goto(self.base + "/bucketlists/1")
+        page.goto(bucketlist)
         self.expect_response("200 OK", "A goal")
         page.click("#response-body a.json-number")  # the goal's id, inside "items"
-        page.wait_for_url(self.base + "/bucketlists/1/items/1")
+        page.wait_for_url(re.compile(r"/bucketlists/\d+/items/\d+$"))
         self.expect_response("200 OK", "A goal")
         page.uncheck(".method-form[data-method=PATCH] input[data-field=done]")
         page.click(".method-form[data-method=PATCH] button")
         self.expect_response("200 OK", '"done": false')
         self.screenshot("4-goal")
-        page.goto(self.base + "/bucketlists/1")
+        page.goto(bucketlist)
         self.expect_response("200 OK", "With goals")
 
         page.click(".method-form[data-method=DELETE] button")
-        self.expect_response("200 OK", "bucketlist 1 deleted")
+        self.expect_response("200 OK", re.compile(r"bucketlist \d+ deleted"))
         page.click("#get-form button")
         self.expect_response("404 NOT FOUND", "Bucketlist not found.")
         self.screenshot("5-deleted")
@@ -230,6 +232,52 @@ class BrowserTestCase(LiveBrowserTestCase):
         self.page.click("#login-form button")
         expect(self.page.locator("#session-user")).to_have_text(f"Logged in as {USER['email']}")
         return self.token_in_tab()
+
+    def assert_no_client_error(self, name):
+        """The page shows no 4xx, neither as its heading nor as its answer; screenshot it."""
+        from playwright.sync_api import expect
+
+        expect(self.page.locator("#response-head b")).not_to_have_text(re.compile(r"HTTP 4\d\d"))
+        heading = self.page.locator("#name").text_content()
+        self.assertNotRegex(heading, r"^4\d\d")
+        self.screenshot(name)
+        return heading
+
+    def test_a_newcomers_first_pages_are_pages_not_errors(self):
+        from playwright.sync_api import expect
+
+        self.page.goto(self.base + "/")
+        self.expect_response("200 OK", "before you kick the bucket")
+        self.assertEqual(self.assert_no_client_error("newcomer-1-front-page"), "Index")
+        self.page.click("#response-body a[href='/auth/register']")
+        self.page.wait_for_url(self.base + "/auth/register")
+        self.assertEqual(self.assert_no_client_error("newcomer-2-register"), "Register")
+        expect(self.page.locator(".method-form[data-method=POST] input[data-field=email]"))\
+            .to_be_visible()
+
+        self.page.goto(self.base + "/auth/password-reset/confirm#token=mailed-token")
+        expect(self.page.locator(".method-form input[data-field=token]"))\
+            .to_have_value("mailed-token")
+        self.assertEqual(self.assert_no_client_error("newcomer-3-mailed-reset-link"),
+                         "Confirm password reset")
+        self.page.fill(".method-form input[data-field=password]", "a new password")
+        self.page.click(".method-form button")
+        self.expect_response("400 BAD REQUEST")
+        expect(self.page.locator("#name")).to_have_text("Confirm password reset")
+        expect(self.page.locator("#request-line")).to_have_text(
+            "POST /auth/password-reset/confirm")
+
+        token = login_token(self.base)
+        for name in ("First of two", "Second of two"):
+            api_call(self.base, "POST", "/bucketlists/", token, {"name": name})
+        self.log_in_on_the_page()
+        self.page.goto(self.base + "/bucketlists/?per_page=1")
+        self.expect_response("200 OK", "First of two")
+        self.page.click("#paging a[rel=next]")
+        self.page.wait_for_url(self.base + "/bucketlists/?per_page=1&page=2")
+        self.expect_response("200 OK", "Second of two")
+        expect(self.page.locator("#paging a[rel=prev]")).to_be_visible()
+        self.assert_no_client_error("newcomer-4-second-page")
 
     def test_only_the_apis_own_urls_become_links(self):
         token = login_token(self.base)

@@ -73,15 +73,43 @@ def _forms(path: str) -> list[dict]:
             for name, field in (body.fields.items() if body else [])
             if not field.dump_only
         ]
-        forms.append({"method": method, "fields": fields, "summary": _title(found)[1]})
+        name, summary = _title(found)
+        forms.append({"method": method, "fields": fields, "name": name, "summary": summary})
     return forms
 
 
+def _form_only_operation(path: str):
+    """For a route that takes only forms (register, log in, reset a password…): the operation
+    of its first form, which a browser's GET shows as a page; else None."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        allowed = adapter.allowed_methods(path)
+    except HTTPException:
+        return None
+    if "GET" in allowed:
+        return None
+    for method in FORM_METHODS:
+        if method in allowed:
+            return _operation_for(adapter, path, method)
+    return None
+
+
 def render_page(response):
-    """Wrap a JSON response in the browsable HTML page (same status and headers)."""
+    """Wrap a JSON response in the browsable HTML page (same status and headers).
+
+    A browser's GET of a route that takes only forms is that form's page (200): what an API
+    client gets there is still its 405 with Allow.
+    """
     body = json.loads(response.get_data(as_text=True) or "null")
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    name, description = _title(operation(view, request.method)) if view else (response.status, "")
+    found = operation(view, request.method) if view else None
+    form_only = None
+    if found is None and response.status_code == 405 and request.method == "GET":
+        form_only = _form_only_operation(request.path)
+    if form_only is not None:
+        found, body = form_only, None
+        response.status_code = 200
+    name, description = _title(found) if found else (response.status, "")
     headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
     page = {
         "method": request.method,
@@ -91,6 +119,7 @@ def render_page(response):
         "status_text": response.status,
         "headers": headers,
         "body": body,
+        "form_only": form_only is not None,
     }
     html = render_template(
         "browsable.html",

@@ -150,7 +150,29 @@
     return fragment;
   }
 
+  // A list page's Link header (RFC 8288) as links to the other pages of the list.
+  const PAGE_NAMES = { first: "first", prev: "previous", next: "next", last: "last" };
+
+  function showPaging(headers) {
+    const nav = document.getElementById("paging");
+    nav.replaceChildren();
+    headers.forEach(function (pair) {
+      if (pair[0].toLowerCase() !== "link") return;
+      pair[1].split(",").forEach(function (part) {
+        const match = /^\s*<([^>]*)>\s*;\s*rel="?(first|prev|next|last)"?\s*$/.exec(part);
+        const url = match && ownUrl(match[1]);
+        if (!url) return;
+        const link = element("a", "page-link", PAGE_NAMES[match[2]]);
+        link.href = url.pathname + url.search;
+        link.rel = match[2];
+        nav.append(link);
+      });
+    });
+    nav.hidden = nav.children.length === 0;
+  }
+
   function showResponse(method, url, status, statusText, headers, body) {
+    document.getElementById("response").hidden = false;
     document.getElementById("request-line").textContent = method + " " + url;
     const head = document.getElementById("response-head");
     head.replaceChildren(element("b", null, "HTTP " + status + " " + statusText), "\n");
@@ -158,6 +180,7 @@
       head.append(element("span", "header-name", pair[0] + ":"), " " + pair[1] + "\n");
     });
     document.getElementById("response-body").replaceChildren(renderJson(body, 0, null, null));
+    showPaging(headers);
     prefillForms(body);
   }
 
@@ -240,7 +263,7 @@
     if (result.status === 200 && result.body && result.body.access_token) {
       form.reset();
       await whoAmI();
-      await send("GET", requestUrl);
+      await showCurrent();
     }
   });
 
@@ -252,8 +275,13 @@
       forgetTokens();
     }
     showSession();
-    await send("GET", requestUrl);
+    await showCurrent();
   });
+
+  // The resource this page shows, read again (a page of a form-only route has none to read).
+  async function showCurrent() {
+    if (!page.form_only) await send("GET", requestUrl);
+  }
 
   document.getElementById("get-form").addEventListener("submit", function (event) {
     event.preventDefault();
@@ -264,6 +292,9 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       const method = form.dataset.method;
+      // The heading names what was sent; the request line and the answer follow it.
+      document.getElementById("name").textContent = form.dataset.name;
+      document.getElementById("description").textContent = form.dataset.summary;
       const inputs = form.querySelectorAll("input[data-field]");
       if (inputs.length === 0) { send(method, requestUrl); return; }
       const contentType = form.elements["content-type"].value;
@@ -293,9 +324,10 @@
     scheduleRenewal();
     whoAmI();
   }
-  if (token() && page.method === "GET") {
+  // A form-only route's page shows its answer once its form is sent; any other shows the resource.
+  if (!page.form_only && token() && page.method === "GET") {
     send("GET", requestUrl);
-  } else {
+  } else if (!page.form_only) {
     showResponse(page.method, requestUrl, page.status, page.status_text.replace(/^\d+ /, ""),
       page.headers, page.body);
   }
