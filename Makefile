@@ -42,7 +42,8 @@ install-dev: $(VENV)/.installed-dev
 
 run: install .env
 	$(BIN)/python manage.py db upgrade
-	$(BIN)/python manage.py run --host $(HOST) --port $(PORT)
+	$(BIN)/python manage.py run --host $(HOST) --port $(PORT) || \
+	  { echo "make run stopped. If port $(PORT) is in use, pick another: make run PORT=5001"; exit 1; }
 
 test: install-dev node-tools
 	$(BIN)/python manage.py test
