@@ -10,7 +10,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH \
     APP_SETTINGS=production \
     HOST=0.0.0.0 \
-    PORT=8000
+    PORT=8000 \
+    METRICS_BIND=0.0.0.0
 
 # Dependencies first, from the pinned requirements into a venv: this layer is reused until
 # requirements.txt changes.
@@ -24,7 +25,7 @@ COPY . /app
 
 # Not root: a numeric user needs no account in the image, and owns nothing in it.
 USER 10001:10001
-EXPOSE 8000
+EXPOSE 8000 9100
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python3", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PORT', '8000'), timeout=2)"]
 ENTRYPOINT ["/app/docker-entrypoint.sh"]

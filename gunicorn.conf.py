@@ -20,10 +20,12 @@ Which scheme a request came with is the app's decision alone (ProxyFix, followin
 PROXY_TRUST_PROTO): gunicorn is told to believe no X-Forwarded-Proto, -Protocol or -Ssl header.
 """
 
+import glob
 import json
 import multiprocessing
 import os
 import re
+import tempfile
 
 from gunicorn.glogging import Logger
 from gunicorn.http.errors import (
@@ -158,3 +160,34 @@ WORKER_CLASSES = {"sync": JsonErrorsSyncWorker, "gthread": JsonErrorsThreadWorke
 if worker_class_name not in WORKER_CLASSES:
     raise SystemExit(f"GUNICORN_WORKER_CLASS must be sync or gthread, got {worker_class_name!r}")
 worker_class = WORKER_CLASSES[worker_class_name]
+
+# Prometheus metrics (app/metrics.py), with METRICS_PORT: the workers write their values to a
+# directory (PROMETHEUS_MULTIPROC_DIR, set here before any of them imports prometheus_client,
+# and emptied of an earlier run's files), and the master serves their sum at /metrics on
+# METRICS_BIND:METRICS_PORT — never on the API's port.
+metrics_port = os.getenv("METRICS_PORT")
+if metrics_port:
+    metrics_dir = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR",
+                                        tempfile.mkdtemp(prefix="bucketlist-metrics-"))
+    os.makedirs(metrics_dir, exist_ok=True)
+    for stale in glob.glob(os.path.join(metrics_dir, "*.db")):
+        os.remove(stale)
+
+
+def when_ready(server) -> None:
+    """The master serves the workers' metrics, once it listens for the API."""
+    if metrics_port:
+        from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        start_http_server(int(metrics_port), addr=os.getenv("METRICS_BIND", "127.0.0.1"),
+                          registry=registry)
+
+
+def child_exit(server, worker) -> None:
+    """A worker that exits leaves its counts in the sum, and its live gauges out of it."""
+    if metrics_port:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

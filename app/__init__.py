@@ -3,7 +3,18 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import auth, browsable, commands, database, docs, health, home, observability, security
+from app import (
+    auth,
+    browsable,
+    commands,
+    database,
+    docs,
+    health,
+    home,
+    metrics,
+    observability,
+    security,
+)
 from app.api import Api
 from app.auth import throttling
 from app.bucketlists import bucketlist_views, item_views
@@ -56,6 +67,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     browsable.init_app(app)
     security.init_app(app)
     observability.init_app(app)
+    metrics.init_app(app)
     if app.config["PROXY_COUNT"]:
         # X-Forwarded-For is appended to, so its last PROXY_COUNT entries are the proxies' own;
         # X-Forwarded-Proto and -Host are a client's own unless the proxies are said to set them.

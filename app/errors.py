@@ -5,6 +5,8 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from app import metrics
+
 
 class APIError(Exception):
     """An error with an HTTP status and a message meant for the client."""
@@ -131,6 +133,7 @@ def without_trailing_slash() -> str | None:
 
 def handle_database_unavailable(error: Exception):
     """The database cannot be reached (or gave up on the statement): 503, try again later."""
+    metrics.DATABASE_UNAVAILABLE.inc()
     current_app.logger.error("Database unavailable: %s", error)
     message = "The database is unavailable. Please try again shortly."
     return error_response(503, message, headers=[("Retry-After", "5")])

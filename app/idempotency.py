@@ -19,6 +19,7 @@ from datetime import timedelta
 from flask import Response, current_app, request
 from sqlalchemy import func
 
+from app import metrics
 from app.auth.guard import current_user
 from app.database import db
 from app.errors import APIError
@@ -73,6 +74,7 @@ def _replay(stored: IdempotencyKey) -> Response:
     if stored.location:
         response.headers["Location"] = stored.location
     response.headers[REPLAYED_HEADER] = "true"
+    metrics.IDEMPOTENT_REPLAYS.inc()
     return response
 
 

@@ -21,6 +21,8 @@ from email.message import EmailMessage
 
 from flask import current_app
 
+from app import metrics
+
 QUEUE_SIZE = 100
 log = logging.getLogger("app.mail")
 
@@ -91,10 +93,15 @@ def send_mail(to: str, subject: str, body: str) -> None:
         else:
             log.warning("MAIL_SERVER is not set; a mail %r was not sent.", subject)
         return
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"],
-                      timeout=config["MAIL_TIMEOUT_SECONDS"]) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls(context=ssl.create_default_context())
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        smtp.send_message(message)
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"],
+                          timeout=config["MAIL_TIMEOUT_SECONDS"]) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls(context=ssl.create_default_context())
+            if config["MAIL_USERNAME"]:
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            smtp.send_message(message)
+    except Exception:
+        metrics.MAILS.labels("failed").inc()
+        raise
+    metrics.MAILS.labels("sent").inc()

@@ -206,6 +206,10 @@ class Config:
         self.CORS_ORIGINS = _names(env.list("CORS_ORIGINS", []) or [])
         self.LOG_FORMAT = env.str("LOG_FORMAT", self.DEFAULT_LOG_FORMAT,
                                   validate=OneOf(["json", "text"]))
+        # Prometheus metrics (app/metrics.py): off unless a port is given; served by gunicorn's
+        # master on that port and address, never on the API's.
+        self.METRICS_PORT = env.int("METRICS_PORT", None, validate=Range(min=1, max=65535))
+        self.METRICS_BIND = env.str("METRICS_BIND", "127.0.0.1")
         # Reverse proxies in front that set X-Forwarded-For; whether they also set (replace)
         # X-Forwarded-Proto and -Host, so that those may be believed.
         self.PROXY_COUNT = env.int("PROXY_COUNT", 0, validate=at_least_0)

@@ -23,6 +23,7 @@ from flask_limiter.util import get_remote_address
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from app import metrics
 from app.auth.guard import current_user
 from app.email_addresses import comparable_email
 from app.errors import APIError, error_response
@@ -61,6 +62,7 @@ def caller_email_key() -> str:
 def handle_throttled(error: RateLimitExceeded):
     """429 in the one JSON shape, with Retry-After: the seconds until the exceeded limit's
     window lets this client (or e-mail) in again."""
+    metrics.RATE_LIMITED.inc()
     exceeded = limiter.current_limit
     seconds = max(1, int(exceeded.reset_at - time.time())) if exceeded else 1
     return error_response(429, THROTTLED_MESSAGE, headers=[("Retry-After", str(seconds))])

@@ -6,6 +6,7 @@ on this blueprint too.
 
 from sqlalchemy.exc import IntegrityError
 
+from app import metrics
 from app.api import Blueprint
 from app.auth.credentials import authenticate
 from app.auth.guard import current_token
@@ -46,6 +47,7 @@ def login(data: dict):
     """Exchange an e-mail and password for an access token and a refresh token (a new session)."""
     user = authenticate(data["email"], data["password"])
     if user is None:
+        metrics.LOGIN_FAILURES.inc()
         raise APIError(401, "Invalid email or password, Please try again")
     return {"message": "You logged in successfully.", **start_session(user.id)}
 
