@@ -104,6 +104,8 @@ class JsonAccessLogger(Logger):
             "duration_ms": round(request_time.total_seconds() * 1000, 2),
             "request_id": headers.get("x-request-id", "-"),
             "user_agent": environ.get("HTTP_USER_AGENT", "-"),
+            # trace_id and span_id when OpenTelemetry traces the request (app/tracing.py)
+            **environ.get("bucketlist.trace", {}),
         }
         try:
             self.access_log.info(json.dumps(entry))

@@ -14,6 +14,7 @@ from app import (
     metrics,
     observability,
     security,
+    tracing,
 )
 from app.api import Api
 from app.auth import throttling
@@ -68,6 +69,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     security.init_app(app)
     observability.init_app(app)
     metrics.init_app(app)
+    tracing.init_app(app)
     if app.config["PROXY_COUNT"]:
         # X-Forwarded-For is appended to, so its last PROXY_COUNT entries are the proxies' own;
         # X-Forwarded-Proto and -Host are a client's own unless the proxies are said to set them.

@@ -12,6 +12,7 @@ import re
 import uuid
 
 from flask import Flask, g, has_request_context, request
+from opentelemetry import trace
 
 REQUEST_ID_HEADER = "X-Request-ID"
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -37,8 +38,19 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def trace_ids() -> dict:
+    """`trace_id` and `span_id` of the span the line is logged in, when OpenTelemetry traces
+    (app/tracing.py); nothing otherwise."""
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return {}
+    return {"trace_id": format(context.trace_id, "032x"),
+            "span_id": format(context.span_id, "016x")}
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id, exception."""
+    """One JSON object per line: time, level, logger, message, request id (and trace and span
+    ids when traced), exception."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -48,6 +60,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", "-"),
         }
+        entry.update(trace_ids())
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry)
