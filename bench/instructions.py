@@ -1,6 +1,6 @@
 """Benchmark: CPU instructions the app's process spends on one GET /bucketlists/<id>, counted.
 
-    .venv/bin/python bench/instructions.py [--requests 900] [--floors]
+    .venv/bin/python bench/instructions.py [--requests 900] [--floors] [--metrics]
 
 Timings on a shared machine move by 10-20% between runs; instruction counts do not. This runs the
 app in-process (the WSGI call, the real views, queries and hooks, a real PostgreSQL:
@@ -11,14 +11,18 @@ Python side of the request (PostgreSQL's own work is not counted). Needs valgrin
 
 With --floors it counts the same for bench/floor_app.py (bare WSGI) and bench/flask_floor_app.py
 (the floor's code through bare Flask) on the same data, and prints each one's share of the
-project's count: what the project could save at best, and what Flask alone costs.
+project's count: what the project could save at best, and what Flask alone costs. With --metrics
+it also counts the project with Prometheus metrics on (METRICS_PORT, values written to a
+PROMETHEUS_MULTIPROC_DIR as gunicorn's workers write them): what the metrics cost a request.
 """
 
 import argparse
+import json
 import os
 import re
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -26,11 +30,12 @@ from bench.common import ROOT, machine
 from tests.database import ensure_test_database, scratch_database
 
 CLIENT = """
-import importlib, os, sys
+import importlib, json, os, sys
 from werkzeug.test import EnvironBuilder
 from flask_migrate import upgrade
 from app import create_app
-app = create_app("testing", overrides={"TOKEN_LIFETIME_SECONDS": 3600})
+overrides = {"TOKEN_LIFETIME_SECONDS": 3600, **json.loads(os.environ.get("BENCH_OVERRIDES", "{}"))}
+app = create_app("testing", overrides=overrides)
 app.debug = False
 with app.app_context():
     upgrade()
@@ -66,9 +71,14 @@ APPS = {"project": "run:app", "bare WSGI floor": "bench.floor_app:app",
         "floor through bare Flask": "bench.flask_floor_app:app"}
 
 
-def instructions(requests: int, database_url: str, app: str = "run:app") -> int:
-    """The instructions callgrind counted for the client run with `requests` GETs of `app`."""
+def instructions(requests: int, database_url: str, app: str = "run:app",
+                 metrics: bool = False) -> int:
+    """The instructions callgrind counted for the client run with `requests` GETs of `app`
+    (with Prometheus metrics on, as gunicorn's workers record them, if `metrics`)."""
     env = {**os.environ, "TEST_DATABASE_URL": database_url, "PYTHONHASHSEED": "0"}
+    if metrics:
+        env["BENCH_OVERRIDES"] = json.dumps({"METRICS_PORT": 9100})
+        env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bucketlist-bench-metrics-")
     result = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c",
          CLIENT, str(requests), app], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
@@ -79,14 +89,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=900)
     parser.add_argument("--floors", action="store_true", help="count the two floors too")
+    parser.add_argument("--metrics", action="store_true",
+                        help="count the project with Prometheus metrics on too")
     args = parser.parse_args()
     ensure_test_database()
-    apps = APPS if args.floors else {"project": APPS["project"]}
+    apps = {name: (app, False) for name, app in APPS.items()
+            if args.floors or name == "project"}
+    if args.metrics:
+        apps["project, metrics on"] = ("run:app", True)
     counts = {}
-    for name, app in apps.items():
+    for name, (app, metrics) in apps.items():
         with scratch_database() as empty, scratch_database() as loaded:
-            baseline = instructions(0, empty, app)
-            total = instructions(args.requests, loaded, app)
+            baseline = instructions(0, empty, app, metrics)
+            total = instructions(args.requests, loaded, app, metrics)
         counts[name] = (total - baseline) / args.requests
     print(machine())
     print(f"GET /bucketlists/<id>, million instructions per request in the app's process "

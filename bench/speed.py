@@ -1,13 +1,14 @@
 """Benchmark: GET /bucketlists/<id> throughput of the project against a bare-WSGI floor.
 
-    .venv/bin/python bench/speed.py [--seconds 10] [--connections 32] [--flask-floor]
+    .venv/bin/python bench/speed.py [--seconds 10] [--connections 32] [--flask-floor] [--metrics]
 
 Both answer the same JSON and ETag (checked) and run under gunicorn with the same settings
 (gunicorn.conf.py defaults for this machine) on the same PostgreSQL, loaded by wrk (Debian's
 package) with the same token, alternately, twice each.
 Prints requests per second of each and the ratio project / floor. With --flask-floor it also
 serves bench/flask_floor_app.py (the floor's code answered through bare Flask), which shows how
-much of the gap is Flask's own.
+much of the gap is Flask's own; with --metrics, the project with Prometheus metrics on
+(METRICS_PORT), which shows what they cost (bench/instructions.py --metrics counts it exactly).
 """
 
 import argparse
@@ -18,7 +19,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import WORKER_CLASS, Postgres, gunicorn, machine, migrate, wrk
+from bench.common import WORKER_CLASS, Postgres, free_port, gunicorn, machine, migrate, wrk
 
 # gunicorn.conf.py's defaults for this machine, unless BENCH_WORKERS / BENCH_THREADS say otherwise.
 WORKERS = int(os.getenv("BENCH_WORKERS", os.cpu_count() * 2))
@@ -47,14 +48,17 @@ def seed(base) -> tuple[str, int]:
     return token, bucketlist["id"]
 
 
-def measure(seconds: int = 10, connections: int = 32, flask_floor: bool = False) -> dict:
+def measure(seconds: int = 10, connections: int = 32, flask_floor: bool = False,
+            metrics: bool = False) -> dict:
     database = Postgres()
     try:
         migrate(database.url)
-        apps = [("project", "run:app"), ("floor", "bench.floor_app:app")]
+        apps = [("project", "run:app", {}), ("floor", "bench.floor_app:app", {})]
         if flask_floor:
-            apps.append(("flask floor", "bench.flask_floor_app:app"))
-        results = {name: [] for name, _ in apps}
+            apps.append(("flask floor", "bench.flask_floor_app:app", {}))
+        if metrics:
+            apps.append(("project with metrics", "run:app", {"METRICS_PORT": str(free_port())}))
+        results = {name: [] for name, _, _ in apps}
         env = {"TOKEN_LIFETIME_SECONDS": "3600"}
         with gunicorn("run:app", database.url, workers=WORKERS, threads=THREADS,
                       extra_env=env) as base:
@@ -63,9 +67,9 @@ def measure(seconds: int = 10, connections: int = 32, flask_floor: bool = False)
                                   with_etag=True)
         path = f"/bucketlists/{bucketlist_id}"
         for _ in range(2):
-            for name, app in apps:
+            for name, app, app_env in apps:
                 with gunicorn(app, database.url, workers=WORKERS, threads=THREADS,
-                              extra_env=env) as base:
+                              extra_env={**env, **app_env}) as base:
                     answer = call(base, path, token=token, with_etag=True)
                     assert answer == project_answer, (name, answer, project_answer)
                     wrk(base + path, 2, connections, token=token)  # warm-up
@@ -73,6 +77,7 @@ def measure(seconds: int = 10, connections: int = 32, flask_floor: bool = False)
         project, floor = max(results["project"]), max(results["floor"])
         return {"project_rps": project, "floor_rps": floor, "ratio": project / floor,
                 "flask_floor_rps": max(results["flask floor"]) if flask_floor else None,
+                "metrics_rps": max(results["project with metrics"]) if metrics else None,
                 "runs": results, "workers": WORKERS, "threads": THREADS,
                 "worker_class": WORKER_CLASS,
                 "connections": connections, "seconds": seconds}
@@ -86,8 +91,10 @@ def main():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--flask-floor", action="store_true",
                         help="also serve the floor's code through bare Flask")
+    parser.add_argument("--metrics", action="store_true",
+                        help="also serve the project with Prometheus metrics on (METRICS_PORT)")
     args = parser.parse_args()
-    result = measure(args.seconds, args.connections, args.flask_floor)
+    result = measure(args.seconds, args.connections, args.flask_floor, args.metrics)
     print(machine())
     print(f"gunicorn {result['workers']} {result['worker_class']} workers x {result['threads']} "
           f"threads, wrk -c{result['connections']} -d{result['seconds']}s, best of 2 runs each")
@@ -99,6 +106,11 @@ def main():
         print(f"floor through bare Flask:     {result['flask_floor_rps']:8.0f} req/s "
               f"(runs {', '.join(f'{r:.0f}' for r in result['runs']['flask floor'])}), "
               f"{result['flask_floor_rps'] / result['floor_rps']:.2f} of the floor")
+    if result["metrics_rps"]:
+        cost = 1 - result["metrics_rps"] / result["project_rps"]
+        print(f"project with metrics on:      {result['metrics_rps']:8.0f} req/s "
+              f"(runs {', '.join(f'{r:.0f}' for r in result['runs']['project with metrics'])}), "
+              f"{cost:.1%} slower than without")
     print(f"ratio project / floor: {result['ratio']:.2f}")
 
 
