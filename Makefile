@@ -54,6 +54,7 @@ fuzz: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/python manage.py lint-migrations
 
 # Production mode under gunicorn (gunicorn.conf.py): needs DATABASE_URL and SECRET in the
 # environment or .env, and the migrations applied (`.venv/bin/python manage.py db upgrade`).

@@ -24,6 +24,10 @@ config.set_main_option(
     "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
 )
 target_metadata = migrate.db.metadata
+# A migration that waits this long for a table lock gives up (and can be run again) rather than
+# queue every request that touches the table behind it. Set after the migration lock, which
+# instances starting together may wait on for longer.
+LOCK_TIMEOUT = "SET lock_timeout = '5s'"
 
 
 def skip_empty_autogenerate(context, revision, directives) -> None:
@@ -42,10 +46,13 @@ def configure_args() -> dict:
 
 
 def run_migrations_offline() -> None:
-    """Print the SQL of the migrations instead of running it."""
+    """Print the SQL of the migrations instead of running it (`manage.py lint-migrations`
+    checks it with squawk)."""
     context.configure(url=config.get_main_option("sqlalchemy.url"),
                       target_metadata=target_metadata, literal_binds=True, **configure_args())
     with context.begin_transaction():
+        if context.get_context().dialect.name == "postgresql":
+            context.execute(LOCK_TIMEOUT)
         context.run_migrations()
 
 
@@ -60,6 +67,7 @@ def run_migrations_online() -> None:
                 # MIGRATE=1) migrate one after the other; all but the first find nothing to do.
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                    {"key": MIGRATION_LOCK})
+                connection.execute(text(LOCK_TIMEOUT))
             context.run_migrations()
 
 
