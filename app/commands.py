@@ -8,17 +8,36 @@ from app.auth.sessions import purge_dead_sessions
 from app.database import db
 from app.idempotency import purge_expired_idempotency_keys
 
+# Rows deleted per transaction: each batch holds its locks only briefly.
+PURGE_BATCH = 1000
+
+
+def purge_everything(batch: int = PURGE_BATCH) -> dict:
+    """Delete dead sessions, expired reset tokens and expired idempotency keys, `batch` rows to
+    a transaction, each kind until none is left; how many of each."""
+    counts = {}
+    for name, purge in (("sessions", purge_dead_sessions),
+                        ("reset_tokens", purge_expired_reset_tokens),
+                        ("idempotency_keys", purge_expired_idempotency_keys)):
+        counts[name] = 0
+        while True:
+            deleted = purge(limit=batch)
+            db.session.commit()
+            counts[name] += deleted
+            if deleted < batch:
+                break
+    return counts
+
 
 @click.command("purge-tokens")
 @with_appcontext
 def purge_tokens_command():
     """Drop ended, expired and idle sessions, expired password reset tokens and expired
-    idempotency keys."""
-    sessions, resets = purge_dead_sessions(), purge_expired_reset_tokens()
-    keys = purge_expired_idempotency_keys()
-    db.session.commit()
-    click.echo(f"Purged {sessions} ended or expired session(s), {resets} expired password "
-               f"reset token(s) and {keys} expired idempotency key(s).")
+    idempotency keys (the queue's scheduler does it every PURGE_INTERVAL_SECONDS)."""
+    counts = purge_everything()
+    click.echo(f"Purged {counts['sessions']} ended or expired session(s), "
+               f"{counts['reset_tokens']} expired password reset token(s) and "
+               f"{counts['idempotency_keys']} expired idempotency key(s).")
 
 
 def init_app(app) -> None:

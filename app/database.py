@@ -33,7 +33,7 @@ import time
 from flask import Flask, has_request_context, request
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Engine, MetaData, event, exc
+from sqlalchemy import Engine, MetaData, event, exc, inspect, tuple_
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -126,6 +126,19 @@ def _on_checkout(dbapi_connection, connection_record, connection_proxy) -> None:
 def _on_checkin(dbapi_connection, connection_record) -> None:
     if connection_record.info.pop(READ_ONLY_AUTOCOMMIT, False) and dbapi_connection is not None:
         dbapi_connection.autocommit = False
+
+
+def delete_where(model, condition, limit: int | None = None) -> int:
+    """Delete a model's rows that meet `condition`, at most `limit` of them (by primary key);
+    how many were deleted."""
+    statement = db.delete(model)
+    if limit is None:
+        statement = statement.where(condition)
+    else:
+        key = tuple_(*inspect(model).primary_key)
+        chosen = db.select(*inspect(model).primary_key).where(condition).limit(limit)
+        statement = statement.where(key.in_(chosen))
+    return db.session.execute(statement).rowcount
 
 
 def init_app(app: Flask) -> None:

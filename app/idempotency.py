@@ -21,7 +21,7 @@ from sqlalchemy import func
 
 from app import metrics
 from app.auth.guard import current_user
-from app.database import db
+from app.database import db, delete_where
 from app.errors import APIError
 from app.models import IdempotencyKey
 from app.parser import read_body
@@ -148,10 +148,7 @@ def idempotent(blp, view):
     }])(documented)
 
 
-def purge_expired_idempotency_keys() -> int:
+def purge_expired_idempotency_keys(limit: int | None = None) -> int:
     """Delete the stored answers of Idempotency-Keys past their lifetime (in the current
-    transaction); how many were deleted."""
-    result = db.session.execute(
-        db.delete(IdempotencyKey).where(IdempotencyKey.expires_at <= utcnow())
-    )
-    return result.rowcount
+    transaction, at most `limit` of them); how many were deleted."""
+    return delete_where(IdempotencyKey, IdempotencyKey.expires_at <= utcnow(), limit)

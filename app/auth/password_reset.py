@@ -17,7 +17,7 @@ from app.auth.credentials import replace_password
 from app.auth.models import PasswordResetToken, token_digest
 from app.auth.schemas import PasswordResetConfirmSchema, PasswordResetSchema
 from app.auth.views import blp
-from app.database import db
+from app.database import db, delete_where
 from app.mail import outbox, send_mail
 from app.models import User
 from app.schemas import MessageSchema
@@ -100,10 +100,7 @@ def confirm_password_reset(data: dict):
     return {"message": "Your password was reset. Please login with the new one."}
 
 
-def purge_expired_reset_tokens() -> int:
-    """Delete the password reset tokens past their lifetime (in the current transaction; a used
-    one is deleted when used); how many were deleted."""
-    result = db.session.execute(
-        db.delete(PasswordResetToken).where(PasswordResetToken.expires_at <= utcnow())
-    )
-    return result.rowcount
+def purge_expired_reset_tokens(limit: int | None = None) -> int:
+    """Delete the password reset tokens past their lifetime (in the current transaction, at most
+    `limit` of them; a used one is deleted when used); how many were deleted."""
+    return delete_where(PasswordResetToken, PasswordResetToken.expires_at <= utcnow(), limit)

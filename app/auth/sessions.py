@@ -18,7 +18,7 @@ from sqlalchemy import or_, update
 
 from app.auth.models import LoginSession, new_session_handle, token_digest
 from app.auth.tokens import generate_token, invalid_token, is_handle
-from app.database import db
+from app.database import db, delete_where
 from app.timestamps import as_utc, utcnow
 
 INVALID_REFRESH_MESSAGE = "Invalid refresh token. Please login."
@@ -156,19 +156,14 @@ def end_all_sessions(user_id: int) -> None:
     )
 
 
-def purge_dead_sessions() -> int:
-    """Delete the sessions that ended, expired or sat idle too long (in the current transaction);
-    how many were deleted.
+def purge_dead_sessions(limit: int | None = None) -> int:
+    """Delete the sessions that ended, expired or sat idle too long (in the current transaction;
+    at most `limit` of them); how many were deleted.
 
     An access token of a deleted session is refused as one of an ended session is.
     """
     now = utcnow()
     idle = timedelta(seconds=current_app.config["REFRESH_TOKEN_IDLE_SECONDS"])
-    result = db.session.execute(
-        db.delete(LoginSession).where(or_(
-            LoginSession.ended_at.is_not(None),
-            LoginSession.expires_at <= now,
-            LoginSession.refreshed_at <= now - idle,
-        ))
-    )
-    return result.rowcount
+    dead = or_(LoginSession.ended_at.is_not(None), LoginSession.expires_at <= now,
+               LoginSession.refreshed_at <= now - idle)
+    return delete_where(LoginSession, dead, limit)
