@@ -13,7 +13,8 @@ import tempfile
 import unittest
 
 import click
-from flask.cli import FlaskGroup
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
 
 from app import create_app
 
@@ -60,6 +61,21 @@ def test(names):
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     click.echo(summary_line(result))
     sys.exit(0 if result.wasSuccessful() and result.testsRun > 0 else 1)
+
+
+@cli.command()
+@click.option("--beat", is_flag=True,
+              help="also run the scheduler (the upkeep every PURGE_INTERVAL_SECONDS); one "
+                   "worker of the fleet, no more")
+@click.option("--concurrency", type=int, default=2, show_default=True)
+@with_appcontext
+def worker(beat, concurrency):
+    """Run queued jobs (mail, upkeep) from JOB_QUEUE_URL."""
+    queue = current_app.extensions.get("celery")
+    if queue is None:
+        raise click.ClickException("JOB_QUEUE_URL is not set: jobs run in the web process.")
+    args = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}"]
+    queue.worker_main([*args, "--beat"] if beat else args)
 
 
 # The head when squawk started to guard the migrations: every newer one must pass it.

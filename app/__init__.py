@@ -11,6 +11,7 @@ from app import (
     docs,
     health,
     home,
+    jobs,
     metrics,
     observability,
     security,
@@ -64,6 +65,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.assets)
     commands.init_app(app)
+    jobs.init_app(app)
     register_error_handlers(app)  # after Api(app): these replace flask-smorest's own handler
     browsable.init_app(app)
     security.init_app(app)

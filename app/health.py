@@ -6,9 +6,11 @@ meanwhile, app/auth/throttling.py); /ready says so in `rate_limits`, for monitor
 
 from sqlalchemy import text
 
+from app import jobs
 from app.api import Blueprint
 from app.auth.throttling import storage_state
 from app.database import db
+from app.errors import APIError
 from app.schemas import ErrorSchema, ReadySchema, StatusSchema
 
 blp = Blueprint("health", __name__, description="Probes for load balancers")
@@ -23,12 +25,19 @@ def health():
 
 @blp.get("/ready")
 @blp.response(200, ReadySchema, description="Ready to serve")
-@blp.alt_response(503, schema=ErrorSchema, description="The database cannot be reached")
+@blp.alt_response(503, schema=ErrorSchema,
+                  description="The database, or the job queue when one is set, cannot be reached")
 def ready():
     """Readiness: whether the database answers, and how rate limits are counted.
 
-    The database must answer a trivial query (else 503 JSON); `rate_limits` is `degraded` while
-    their Redis does not answer.
+    The database must answer a trivial query, and the job queue its ping when JOB_QUEUE_URL is
+    set (else 503 JSON); `rate_limits` is `degraded` while their Redis does not answer.
     """
     db.session.execute(text("SELECT 1"))
-    return {"status": "ready", "rate_limits": storage_state()}
+    answer = {"status": "ready", "rate_limits": storage_state()}
+    if jobs.queued():
+        if not jobs.reachable():
+            raise APIError(503, "The job queue (JOB_QUEUE_URL) does not answer.",
+                           headers={"Retry-After": "5"})
+        answer["jobs"] = "reachable"
+    return answer

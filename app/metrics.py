@@ -41,6 +41,7 @@ IDEMPOTENT_REPLAYS = Counter(
     "bucketlist_idempotent_replays", "Creates answered again from a stored Idempotency-Key."
 )
 MAILS = Counter("bucketlist_mails", "Mails handed to the mail server, by result.", ["result"])
+FAILED_JOBS = Counter("bucketlist_failed_jobs", "Queued jobs that failed for good.")
 DATABASE_UNAVAILABLE = Counter(
     "bucketlist_database_unavailable", "Answers 503 because the database could not be reached."
 )

@@ -31,3 +31,6 @@ class ReadySchema(StatusSchema):
                                  "shared (in Redis), or degraded (Redis does not answer: per "
                                  "process meanwhile)"},
     )
+    jobs = fields.String(
+        metadata={"description": "reachable, when a job queue (JOB_QUEUE_URL) is configured"},
+    )

@@ -61,6 +61,11 @@ class ConfigError(RuntimeError):
     """The environment does not describe a configuration the app may start with."""
 
 
+def _redis_url(value: str | None) -> None:
+    if value and not value.startswith(("redis://", "rediss://")):
+        raise ValidationError("must be a redis:// or rediss:// URL")
+
+
 def normalize_database_url(url: str | None) -> str | None:
     """Point `postgres://` and `postgresql://` URLs at psycopg2, the driver this project installs.
 
@@ -180,6 +185,15 @@ class Config:
         self.MAIL_DEFAULT_SENDER = env.str("MAIL_DEFAULT_SENDER",
                                            "Bucketlist API <no-reply@localhost>")
         self.MAIL_TIMEOUT_SECONDS = env.int("MAIL_TIMEOUT_SECONDS", 10, validate=at_least_1)
+        # The job queue (app/jobs.py): a redis:// URL turns it on; without it, jobs run in the
+        # process. How long a mail is tried again, how soon a job a killed worker held is handed
+        # to another, how often the upkeep runs.
+        self.JOB_QUEUE_URL = env.str("JOB_QUEUE_URL", None, validate=_redis_url) or None
+        self.MAIL_RETRY_SECONDS = env.int("MAIL_RETRY_SECONDS", 3600, validate=at_least_1)
+        self.JOB_VISIBILITY_TIMEOUT_SECONDS = env.int("JOB_VISIBILITY_TIMEOUT_SECONDS", 120,
+                                                      validate=at_least_1)
+        self.PURGE_INTERVAL_SECONDS = env.int("PURGE_INTERVAL_SECONDS", 3600,
+                                              validate=at_least_1)
         # The first answer to a create sent with an Idempotency-Key: kept how long, how many.
         self.IDEMPOTENCY_KEY_LIFETIME_SECONDS = env.int("IDEMPOTENCY_KEY_LIFETIME_SECONDS", DAY,
                                                         validate=at_least_1)

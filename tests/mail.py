@@ -28,9 +28,9 @@ class Inbox:
 class SMTPServer:
     """An SMTP server on a free loopback port; `inbox` holds what it received."""
 
-    def __init__(self):
-        self.inbox = Inbox()
-        self.port = free_port()
+    def __init__(self, inbox: Inbox | None = None, port: int | None = None):
+        self.inbox = inbox or Inbox()
+        self.port = port or free_port()
         self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
 
     def start(self):

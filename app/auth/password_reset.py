@@ -13,12 +13,13 @@ from datetime import timedelta
 from flask import current_app, request, url_for
 from marshmallow import ValidationError
 
+from app import jobs
 from app.auth.credentials import replace_password
 from app.auth.models import PasswordResetToken, token_digest
 from app.auth.schemas import PasswordResetConfirmSchema, PasswordResetSchema
 from app.auth.views import blp
 from app.database import db, delete_where
-from app.mail import outbox, send_mail
+from app.mail import send_mail
 from app.models import User
 from app.schemas import MessageSchema
 from app.timestamps import as_utc, utcnow
@@ -58,7 +59,7 @@ def _confirm_url() -> str:
                per_email="PASSWORD_RESET_LIMIT_PER_EMAIL")
 def request_password_reset(data: dict):
     """Mail a password reset link to this e-mail, if it is registered."""
-    outbox.submit(mail_reset_token, data["email"], _confirm_url())
+    jobs.submit_password_reset_mail(data["email"], _confirm_url())
     return {"message": REQUESTED_MESSAGE}
 
 
