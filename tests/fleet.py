@@ -141,9 +141,10 @@ def available() -> bool:
 
 
 def call(base: str, method: str, path: str, body=None, token=None, key=None,
-         timeout: float = 15) -> tuple[int, dict | None, dict]:
-    """(status, JSON body or None, headers) of one request; status 0 when no answer came."""
-    headers = {"Content-Type": "application/json"}
+         timeout: float = 15, headers: dict | None = None) -> tuple[int, dict | None, dict]:
+    """(status, JSON body or None, headers) of one request (with these extra headers); status 0
+    when no answer came."""
+    headers = {"Content-Type": "application/json", **(headers or {})}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     if key:

@@ -1,6 +1,7 @@
 """Prometheus metrics: named by OpenTelemetry's HTTP conventions, summed over gunicorn's workers,
 served on METRICS_PORT only, and nothing recorded without it."""
 
+import unittest
 import urllib.error
 import urllib.request
 
@@ -77,7 +78,7 @@ def scrape(url: str) -> dict:
             for family in text_string_to_metric_families(text) for s in family.samples}
 
 
-class GunicornMetricsTestCase(AuthenticatedTestCase):
+class GunicornMetricsTestCase(unittest.TestCase):
     """Under gunicorn with two workers, the master serves the sum of both on METRICS_PORT."""
 
     def test_n_requests_through_two_workers_show_n_on_the_metrics_port_only(self):

@@ -13,9 +13,9 @@ import sys
 import tempfile
 import time
 import unittest
-import urllib.request
 
 from tests.database import scratch_database
+from tests.fleet import call, log_in
 from tests.live_server import ROOT, SECRET, live_api, run
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
@@ -112,11 +112,11 @@ class GunicornConsoleTracingTestCase(unittest.TestCase):
         with tempfile.TemporaryFile("w+") as out, live_api(stdout=out, extra_env={
                 "OTEL_TRACES_EXPORTER": "console", "OTEL_SERVICE_NAME": "bucketlist-api",
                 "OTEL_BSP_SCHEDULE_DELAY": "100"}) as base:
-            token = self.token(base)
-            auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-            created = self.call(base, "POST", "/bucketlists/", auth, {"name": "Traced"})
-            self.call(base, "GET", f"/bucketlists/{created['id']}",
-                      {**auth, "traceparent": TRACEPARENT})
+            token = log_in(base, "traced@example.com")
+            _, created, _ = call(base, "POST", "/bucketlists/", {"name": "Traced"}, token)
+            status, _, _ = call(base, "GET", f"/bucketlists/{created['id']}", token=token,
+                                headers={"traceparent": TRACEPARENT})
+            self.assertEqual(status, 200)
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 out.seek(0)
@@ -139,18 +139,6 @@ class GunicornConsoleTracingTestCase(unittest.TestCase):
         self.assertEqual([line["path"] for line in access], [f"/bucketlists/{created['id']}"])
         self.assertEqual(access[0]["span_id"], server[0]["context"]["span_id"][2:])
 
-    @staticmethod
-    def call(base, method, path, headers, body=None):
-        request = urllib.request.Request(base + path, method=method, headers=headers,
-                                         data=json.dumps(body).encode() if body else None)
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
-
-    def token(self, base) -> str:
-        headers = {"Content-Type": "application/json"}
-        user = {"email": "traced@example.com", "password": "traced password"}
-        self.call(base, "POST", "/auth/register", headers, user)
-        return self.call(base, "POST", "/auth/login", headers, user)["access_token"]
 
 
 def split_json_objects(text: str) -> list[str]:
