@@ -5,9 +5,9 @@ With the queue, `python manage.py worker` runs the jobs (`--beat` also runs Cele
 which starts the upkeep every PURGE_INTERVAL_SECONDS). A job is acknowledged only once it has
 run, so a worker killed in the middle of one leaves it in the queue, and Redis hands it to
 another worker after JOB_VISIBILITY_TIMEOUT_SECONDS (and at most 10 s more, when the workers
-next look). A mail that the SMTP server does not take
-is tried again, after 1, 2, 4, … seconds (at most half the visibility timeout, so that a waiting
-retry is never handed out twice), for MAIL_RETRY_SECONDS.
+next look). A mail that the SMTP server does not take is tried again, after 1, 2, 4, … seconds
+(at most half the visibility timeout, so that a waiting retry is never handed out twice), for
+MAIL_RETRY_SECONDS.
 """
 
 import smtplib
