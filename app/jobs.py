@@ -10,7 +10,9 @@ next look). A mail that the SMTP server does not take is tried again, after 1, 2
 MAIL_RETRY_SECONDS.
 """
 
+import os
 import smtplib
+import tempfile
 import time
 
 import redis
@@ -51,6 +53,9 @@ def init_app(app: Flask) -> Celery | None:
             "unacked_restore_interval": min(10, visibility), "unacked_restore_throttle": 1},
         beat_schedule={"purge": {"task": "app.jobs.purge",
                                  "schedule": app.config["PURGE_INTERVAL_SECONDS"]}},
+        # When each scheduled job last ran: in the temporary directory, since the image's /app
+        # is not the worker's to write (losing it only moves the next purge by an interval).
+        beat_schedule_filename=os.path.join(tempfile.gettempdir(), "bucketlist-beat-schedule"),
     )
     queue.set_default()
     app.extensions["celery"] = queue
