@@ -129,3 +129,17 @@ class JobQueueTestCase(BaseTestCase):
         self.assertEqual(self.count(LoginSession), 0)
         with self.app.app_context():
             db.session.remove()
+
+
+@NEEDS_REDIS
+class QueueReadinessTestCase(BaseTestCase):
+    """/ready says whether the queue answers when one is configured."""
+
+    def test_ready_names_the_queue_and_is_503_without_it(self):
+        self.assertNotIn("jobs", self.client().get("/ready").get_json())
+        with redis_server() as url:
+            self.use_app(JOB_QUEUE_URL=url)
+            answer = self.client().get("/ready")
+            self.assertEqual((answer.status_code, answer.get_json()["jobs"]), (200, "reachable"))
+        gone = self.assert_error(self.client().get("/ready"), 503)
+        self.assertIn("JOB_QUEUE_URL", gone["message"])
