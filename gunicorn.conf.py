@@ -60,6 +60,9 @@ threads = _int("GUNICORN_THREADS", 1)
 # in front.
 worker_class_name = os.getenv("GUNICORN_WORKER_CLASS", "sync")
 timeout = _int("GUNICORN_TIMEOUT", 30)
+# On SIGTERM (a stop or restart) and SIGHUP (a reload), each worker finishes the request it is
+# serving and takes no other; it is killed after graceful_timeout. At least `timeout`, so that no
+# request a worker may still run is cut short (docs/deployment.md, "Rolling restarts").
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)  # gthread only
 _access_log = os.getenv("GUNICORN_ACCESS_LOG", "-")

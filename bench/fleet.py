@@ -9,6 +9,13 @@
    retrying every failed attempt) and read each back through nginx for 10 s; one instance is
    killed (SIGKILL) at 2 s and another stopped (SIGTERM) at 4 s. Reads that failed, creates that
    needed a retry, and afterwards, from the database, duplicates and missing rows.
+3. A rolling restart under the same load: each instance stopped (SIGTERM) and started again, one
+   at a time with 6 s between them (nginx sets a failed instance aside for 5 s), then each
+   reloaded (SIGHUP). Twice: with the instances' sockets held for them, as systemd's socket units
+   hold them (deploy/systemd/), and with each gunicorn binding its own. Requests, failures,
+   duplicates, missing rows, and the longest wait.
+
+    .venv/bin/python bench/fleet.py --rolling    # only the rolling restarts
 """
 
 import argparse
@@ -17,15 +24,13 @@ import re
 import subprocess
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import create_engine, select
-
-from app.models import Bucketlist
 from bench.common import machine
 from tests.database import ensure_test_database
-from tests.fleet import call, fleet, log_in, run_load
+from tests.fleet import call, fleet, log_in, run_load, stored_names
 
 ENV = {"TOKEN_LIFETIME_SECONDS": "3600"}
 
@@ -73,12 +78,7 @@ def losing_instances(seconds: int = 10) -> dict:
         result = run_load(running.base, token, seconds=seconds,
                           events=((2.0, killed.kill), (4.0, stopping.start)))
         stopping.join()
-        engine = create_engine(running.database_url)
-        try:
-            with engine.connect() as connection:
-                names = connection.execute(select(Bucketlist.name)).scalars().all()
-        finally:
-            engine.dispose()
+        names = stored_names(running.database_url)
     acknowledged = set(result.created)
     latencies = sorted(result.latencies)
     return {
@@ -89,7 +89,7 @@ def losing_instances(seconds: int = 10) -> dict:
         "reads_cut": result.reads_cut,
         "creates": len(result.created),
         "create_attempts": result.create_attempts,
-        "create_attempts_failed": result.create_failures,
+        "create_attempts_failed": len(result.create_failures),
         "unanswered_creates": len(result.unanswered_keys),
         "duplicates": len(names) - len(set(names)),
         "missing": len(acknowledged - set(names)),
@@ -98,17 +98,61 @@ def losing_instances(seconds: int = 10) -> dict:
     }
 
 
+def rolling_restart(held_sockets: bool, pause: float = 6.0) -> dict:
+    with fleet(instances=3, workers=2, extra_env=ENV, held_sockets=held_sockets) as running:
+        token = log_in(running.base, "deploy@example.com")
+
+        def deploy():
+            for number in range(len(running.instances)):
+                running.restart(number)
+                time.sleep(pause)
+            for instance in running.instances:
+                instance.reload(running.workers)
+
+        result = run_load(running.base, token, seconds=2, events=((1.0, deploy),))
+        names = stored_names(running.database_url)
+    return {
+        "requests": result.create_attempts + len(result.read_statuses) + result.reads_cut,
+        "seconds": result.seconds,
+        "failed": len(result.create_failures) + result.read_failures + result.reads_cut,
+        "failed_statuses": sorted(set(result.create_failures)),
+        "duplicates": len(names) - len(set(names)),
+        "missing": len(set(result.created) - set(names)),
+        "longest_ms": max(result.latencies, default=0.0) * 1000,
+    }
+
+
+def print_rolling(rolling: dict) -> None:
+    print("rolling restart under load (3 restarts 6 s apart, then 3 reloads):")
+    for name, figures in rolling.items():
+        print(f"  {name:34} {figures['requests']:6} requests in {figures['seconds']:4.1f} s, "
+              f"failed {figures['failed']} {figures['failed_statuses'] or ''}, duplicates "
+              f"{figures['duplicates']}, missing {figures['missing']}, longest "
+              f"{figures['longest_ms']:.0f} ms")
+
+
 def measure(seconds: int = 10, connections: int = 32) -> dict:
     ensure_test_database()
     return {"throughput": throughput(seconds, connections), "losing": losing_instances(),
-            "seconds": seconds, "connections": connections}
+            "rolling": rollings(), "seconds": seconds, "connections": connections}
+
+
+def rollings() -> dict:
+    return {"sockets held (systemd)": rolling_restart(held_sockets=True),
+            "each gunicorn binds its own": rolling_restart(held_sockets=False)}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rolling", action="store_true", help="only the rolling restarts")
     args = parser.parse_args()
+    if args.rolling:
+        ensure_test_database()
+        print(machine())
+        print_rolling(rollings())
+        return
     result = measure(args.seconds, args.connections)
     print(machine())
     print(f"GET /bucketlists/<id>, wrk -c{args.connections} -d{args.seconds}s:")
@@ -125,6 +169,7 @@ def main():
     print(f"  p99 of every request: {losing['p99_ms']:.0f} ms")
     print(f"  afterwards in the database: duplicates {losing['duplicates']}, missing "
           f"{losing['missing']}, rows nobody was told about {losing['unacknowledged_rows']}")
+    print_rolling(result["rolling"])
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 
+from sqlalchemy import create_engine, select
+
+from app.models import Bucketlist
 from tests.base import free_port
 from tests.database import scratch_database
 from tests.live_server import GUNICORN, REDIS, ROOT, SECRET, redis_server, run, wait_for_port
@@ -71,22 +75,85 @@ class Instance:
             self.process.send_signal(signal.SIGTERM)
         self.process.wait(60)
 
+    def wait_until_serving(self, timeout: float = 60) -> None:
+        """Wait until GET /health is answered (by this instance, when it holds the port alone)."""
+        deadline = time.monotonic() + timeout
+        while call(self.base, "GET", "/health", timeout=5)[0] != 200:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the instance exited with {self.process.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the instance did not serve within {timeout:.0f} s")
+            time.sleep(0.1)
+
+    def workers(self) -> set[int]:
+        """The process ids of the master's workers."""
+        with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as file:
+            return {int(pid) for pid in file.read().split()}
+
+    def reload(self, workers: int, timeout: float = 60) -> None:
+        """SIGHUP to the master (gunicorn's graceful reload): new workers start, the old ones
+        finish what they have and exit. Returns once only new workers are left."""
+        old = self.workers()
+        self.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while not ((current := self.workers()) and not current & old
+                   and len(current) == workers):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the reload did not end within {timeout:.0f} s")
+            time.sleep(0.1)
+
 
 @dataclass
 class Fleet:
     base: str                     # nginx
     database_url: str
     instances: list[Instance] = field(default_factory=list)
+    env: dict = field(default_factory=dict)
+    workers: int = 2
+    listeners: list[socket.socket] = field(default_factory=list)  # held sockets, if any
+
+    def restart(self, number: int) -> None:
+        """Stop instance `number` with SIGTERM, then start it again on its port (its held
+        socket, in a fleet that holds them); returns once it serves."""
+        instance = self.instances[number]
+        instance.stop()
+        listener = self.listeners[number] if self.listeners else None
+        self.instances[number] = start_instance(self.env, self.workers, instance.port, listener)
 
 
-def start_instance(env: dict, workers: int) -> Instance:
-    port = free_port()
-    process = subprocess.Popen(
-        [GUNICORN, "run:app", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True)
-    wait_for_port(port, process)
-    return Instance(process, port)
+def start_instance(env: dict, workers: int, port: int | None = None,
+                   listener: socket.socket | None = None) -> Instance:
+    """A gunicorn instance on this port (a free one by default), once it accepts connections.
+
+    With `listener`, a listening socket this process holds, gunicorn serves that socket instead,
+    handed over as systemd's socket activation hands one (fd 3, LISTEN_FDS, LISTEN_PID): the
+    socket outlives the instance, so connections that come while it restarts wait in the socket
+    for the next one. The instance is started once it answers /health."""
+    command = [GUNICORN, "run:app", "--workers", str(workers)]
+    pass_fds = ()
+    if listener:
+        fd = listener.fileno()
+        moved = "" if fd == 3 else f" 3<&{fd} {fd}<&-"
+        command = ["sh", "-c", f'export LISTEN_PID=$$ LISTEN_FDS=1; exec "$@"{moved}', "sh",
+                   *command]
+        pass_fds, port = (fd,), listener.getsockname()[1]
+    else:
+        port = port or free_port()
+        command += ["--bind", f"127.0.0.1:{port}"]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               pass_fds=pass_fds, start_new_session=True)
+    instance = Instance(process, port)
+    if listener:
+        instance.wait_until_serving()
+    else:
+        wait_for_port(port, process)
+    return instance
+
+
+def held_socket() -> socket.socket:
+    """A listening TCP socket on a free loopback port, held as a systemd socket unit holds one."""
+    return socket.create_server(("127.0.0.1", 0), backlog=2048)
 
 
 @contextlib.contextmanager
@@ -114,8 +181,12 @@ def nginx_in_front(ports: list[int]):
 
 
 @contextlib.contextmanager
-def fleet(instances: int = 3, workers: int = 2, extra_env: dict | None = None):
-    """A migrated database, Redis, `instances` API instances and nginx; yields a Fleet."""
+def fleet(instances: int = 3, workers: int = 2, extra_env: dict | None = None,
+          held_sockets: bool = False):
+    """A migrated database, Redis, `instances` API instances and nginx; yields a Fleet.
+
+    With `held_sockets`, this process holds each instance's listening socket, as systemd does
+    for a socket-activated service (deploy/systemd/), and the instances serve those sockets."""
     with scratch_database() as database_url, redis_server() as redis_url:
         env = {"APP_SETTINGS": "production", "DATABASE_URL": database_url, "SECRET": SECRET,
                "BCRYPT_LOG_ROUNDS": "4", "RATELIMIT_STORAGE_URI": redis_url,
@@ -123,16 +194,20 @@ def fleet(instances: int = 3, workers: int = 2, extra_env: dict | None = None):
         upgrade = run(sys.executable, "manage.py", "db", "upgrade", **env)
         if upgrade.returncode != 0:
             raise RuntimeError(upgrade.stderr)
+        listeners = [held_socket() for _ in range(instances)] if held_sockets else []
         started = []
         try:
-            for _ in range(instances):
-                started.append(start_instance(env, workers))
+            for number in range(instances):
+                started.append(start_instance(env, workers, listener=(
+                    listeners[number] if listeners else None)))
             with nginx_in_front([instance.port for instance in started]) as base:
-                yield Fleet(base, database_url, started)
+                yield Fleet(base, database_url, started, env, workers, listeners)
         finally:
             for instance in started:
                 if instance.process.poll() is None:
                     instance.kill()
+            for listener in listeners:
+                listener.close()
 
 
 def available() -> bool:
@@ -164,6 +239,16 @@ def call(base: str, method: str, path: str, body=None, token=None, key=None,
         return 0, None, {}
 
 
+def stored_names(database_url: str) -> list[str]:
+    """The name of every bucketlist in the database."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(select(Bucketlist.name)).scalars().all()
+    finally:
+        engine.dispose()
+
+
 def log_in(base: str, email: str, password: str = "fleet password") -> str:  # noqa: S107
     call(base, "POST", "/auth/register", {"email": email, "password": password})
     status, answer, _ = call(base, "POST", "/auth/login", {"email": email, "password": password})
@@ -182,7 +267,7 @@ class LoadResult:
     reads_cut: int = 0      # read attempts with no whole answer, which the client repeated
     created: dict = field(default_factory=dict)         # key -> id of the bucketlist
     create_attempts: int = 0
-    create_failures: int = 0                            # attempts answered 5xx or not at all
+    create_failures: list[int] = field(default_factory=list)  # statuses of failed attempts
     unanswered_keys: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
@@ -196,14 +281,15 @@ def run_load(base: str, token: str, seconds: float, clients: int = 6,
              events: tuple = ()) -> LoadResult:
     """`clients` threads that each create bucketlists (with an Idempotency-Key, retrying every
     failed attempt) and read one back, for `seconds`; `events` are (after_seconds, function)
-    pairs run meanwhile (killing an instance, say)."""
+    pairs run meanwhile, one after the other (killing an instance, say). The load goes on until
+    the last event has returned, and half a second more."""
     result, lock = LoadResult(), threading.Lock()
     start = time.monotonic()
-    stop_at = start + seconds
+    done = threading.Event()
 
     def client(number: int) -> None:
         sequence = 0
-        while time.monotonic() < stop_at:
+        while not done.is_set():
             sequence += 1
             key = f"client-{number}-{sequence}"
             for _ in range(40):
@@ -217,7 +303,7 @@ def run_load(base: str, token: str, seconds: float, clients: int = 6,
                         result.created[key] = answer["id"]
                     break
                 with lock:
-                    result.create_failures += 1
+                    result.create_failures.append(status)
                 time.sleep(0.05)
             else:
                 with lock:
@@ -243,6 +329,8 @@ def run_load(base: str, token: str, seconds: float, clients: int = 6,
     for after, event in sorted(events, key=lambda pair: pair[0]):
         time.sleep(max(0.0, start + after - time.monotonic()))
         event()
+    time.sleep(max(0.5, start + seconds - time.monotonic()))
+    done.set()
     for thread in threads:
         thread.join()
     result.seconds = time.monotonic() - start

@@ -6,10 +6,7 @@ Needs nginx and redis-server (Debian's packages; `.ci/run` installs them); skipp
 import threading
 import unittest
 
-from sqlalchemy import create_engine, func, select
-
-from app.models import Bucketlist
-from tests.fleet import available, call, fleet, log_in, run_load
+from tests.fleet import available, call, fleet, log_in, run_load, stored_names
 
 SKIP = "nginx or redis-server not installed (apt-get install nginx redis-server; .ci/run does)"
 
@@ -84,20 +81,49 @@ class LosingInstancesTestCase(unittest.TestCase):
             self.assertEqual(result.unanswered_keys, [])
             self.assertEqual(len(set(result.created.values())), len(result.created))
             # Everything acknowledged is there, and nothing more: no duplicate from a retry.
-            engine = create_engine(running.database_url)
-            try:
-                with engine.connect() as connection:
-                    names = connection.execute(select(Bucketlist.name)).scalars().all()
-                    total = connection.execute(select(func.count(Bucketlist.id))).scalar_one()
-            finally:
-                engine.dispose()
-            self.assertEqual(sorted(names), sorted(result.created))
-            self.assertEqual(total, len(result.created))
+            self.assertEqual(sorted(stored_names(running.database_url)), sorted(result.created))
             for key, bucketlist_id in list(result.created.items())[:: max(1, len(result.created)
                                                                           // 25)]:
                 status, answer, _ = call(running.base, "GET", f"/bucketlists/{bucketlist_id}",
                                          token=token)
                 self.assertEqual((status, answer["name"]), (200, key))
+
+
+@unittest.skipUnless(available(), SKIP)
+class RollingRestartTestCase(unittest.TestCase):
+    """A deploy under load: each instance stopped (SIGTERM) and started again, one at a time,
+    then each reloaded (SIGHUP, gunicorn's graceful reload). The instances serve sockets held
+    for them, as systemd's socket units hold them (deploy/systemd/), so a request that comes
+    while its instance restarts waits in the socket for the new one instead of being refused."""
+
+    def test_restarts_and_reloads_under_load_fail_no_request(self):
+        with fleet(extra_env={"TOKEN_LIFETIME_SECONDS": "600"}, held_sockets=True) as running:
+            token = log_in(running.base, "deploy@example.com")
+            before = [instance.process.pid for instance in running.instances]
+            reloaded = []
+
+            def deploy():
+                for number in range(len(running.instances)):
+                    running.restart(number)
+                for instance in running.instances:
+                    old_workers = instance.workers()
+                    instance.reload(running.workers)
+                    reloaded.append(not instance.workers() & old_workers)
+
+            result = run_load(running.base, token, seconds=2, events=((1.0, deploy),))
+
+            after = [instance.process.pid for instance in running.instances]
+            self.assertFalse(set(before) & set(after), "an instance was not restarted")
+            self.assertEqual(reloaded, [True, True, True])
+            self.assertGreater(len(result.created), 50, "the load did too little to tell")
+            # No request failed: every create was answered 201 at its first attempt, and every
+            # read 200 with nothing cut.
+            self.assertEqual(result.create_failures, [])
+            self.assertEqual(result.create_attempts, len(result.created))
+            self.assertEqual((result.read_failures, result.reads_cut), (0, 0))
+            self.assertEqual(set(result.read_statuses), {200})
+            # Nothing duplicated, nothing lost.
+            self.assertEqual(sorted(stored_names(running.database_url)), sorted(result.created))
 
 
 if __name__ == "__main__":
