@@ -16,7 +16,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from app import create_app
+from app import create_app, jobs
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 
@@ -74,8 +74,7 @@ def worker(beat, concurrency):
     queue = current_app.extensions.get("celery")
     if queue is None:
         raise click.ClickException("JOB_QUEUE_URL is not set: jobs run in the web process.")
-    args = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}"]
-    queue.worker_main([*args, "--beat"] if beat else args)
+    jobs.run_worker(current_app, queue, beat, concurrency)
 
 
 # The head when squawk started to guard the migrations: every newer one must pass it.

@@ -17,6 +17,7 @@ import time
 
 import redis
 from celery import Celery, Task, shared_task
+from celery.signals import task_failure
 from flask import Flask, current_app
 
 from app import metrics
@@ -62,6 +63,17 @@ def init_app(app: Flask) -> Celery | None:
     return queue
 
 
+def run_worker(app: Flask, queue: Celery, beat: bool, concurrency: int) -> None:
+    """`python manage.py worker`: run the jobs (and the scheduler, with `beat`) until stopped;
+    with METRICS_PORT, serve the worker's metrics."""
+    if app.config["METRICS_PORT"]:
+        metrics.serve_job_metrics(app, queue.conf.task_default_queue)
+    # Threads: the jobs wait on the mail server and the database, and in one process the
+    # failures are counted where the metrics server reads them.
+    args = ["worker", "--loglevel=INFO", "--pool=threads", f"--concurrency={concurrency}"]
+    queue.worker_main([*args, "--beat"] if beat else args)
+
+
 def queued() -> bool:
     """Whether jobs go to a queue (JOB_QUEUE_URL) rather than run in this process."""
     return "celery" in current_app.extensions
@@ -99,12 +111,17 @@ def mail_password_reset(self, email: str, confirm_url: str, first_try: float) ->
     except MAIL_FAILURES as error:
         config = current_app.config
         if time.time() - first_try >= config["MAIL_RETRY_SECONDS"]:
-            metrics.FAILED_JOBS.inc()
             raise
         wait = min(2 ** self.request.retries, config["JOB_VISIBILITY_TIMEOUT_SECONDS"] / 2)
         current_app.logger.warning("A reset mail was not sent (%s); trying again in %.0f s.",
                                    error, wait)
         raise self.retry(exc=error, countdown=wait) from error
+
+
+@task_failure.connect
+def count_failure(sender: Task, **details) -> None:
+    """A job that failed for good (an error, or a mail whose retries ran out) is counted."""
+    metrics.FAILED_JOBS.labels(sender.name).inc()
 
 
 @shared_task(name="app.jobs.purge")

@@ -6,12 +6,18 @@ served on METRICS_BIND:METRICS_PORT (`/metrics`), never on the API's own port, s
 an API client by accident. They are served under gunicorn (`make serve`, the image): the workers
 write their values to PROMETHEUS_MULTIPROC_DIR and the master serves the sum of all of them
 (gunicorn.conf.py sets both up). `make run`'s development server serves none.
+
+The job worker (`python manage.py worker`) serves its own on METRICS_PORT: the jobs that failed
+for good, and, read from Redis at each scrape, how many jobs wait in the queue and how many
+workers hold unacknowledged.
 """
 
 import time
 
+import redis
 from flask import Flask, request
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import event
 
 from app.database import db
@@ -41,7 +47,8 @@ IDEMPOTENT_REPLAYS = Counter(
     "bucketlist_idempotent_replays", "Creates answered again from a stored Idempotency-Key."
 )
 MAILS = Counter("bucketlist_mails", "Mails handed to the mail server, by result.", ["result"])
-FAILED_JOBS = Counter("bucketlist_failed_jobs", "Queued jobs that failed for good.")
+FAILED_JOBS = Counter("bucketlist_failed_jobs", "Queued jobs that failed for good, by task.",
+                      ["task"])
 DATABASE_UNAVAILABLE = Counter(
     "bucketlist_database_unavailable", "Answers 503 because the database could not be reached."
 )
@@ -105,3 +112,35 @@ def init_app(app: Flask) -> None:
         engine = db.engine
     event.listen(engine, "checkout", lambda *args: DB_CONNECTIONS_IN_USE.inc())
     event.listen(engine, "checkin", lambda *args: DB_CONNECTIONS_IN_USE.dec())
+
+
+class JobQueueCollector:
+    """At each scrape, from the queue's Redis: the jobs waiting for a worker (the length of the
+    queue's list, as Celery's monitoring guide reads it) and the jobs workers hold
+    unacknowledged (running, or waiting for a retry's countdown: kombu's `unacked` hash).
+    Nothing when Redis does not answer within a quarter of a second (then `up` stays 1 and the
+    series are absent)."""
+
+    def __init__(self, url: str, queue: str) -> None:
+        self.url, self.queue = url, queue
+
+    def collect(self):
+        client = redis.Redis.from_url(self.url, socket_timeout=0.25, socket_connect_timeout=0.25)
+        try:
+            waiting, held = client.llen(self.queue), client.hlen("unacked")
+        except redis.RedisError:
+            return
+        finally:
+            client.close()
+        yield GaugeMetricFamily("bucketlist_job_queue_depth",
+                                "Jobs waiting in the queue for a worker.", value=waiting)
+        yield GaugeMetricFamily("bucketlist_job_queue_unacknowledged",
+                                "Jobs a worker holds, running or waiting to be retried.",
+                                value=held)
+
+
+def serve_job_metrics(app: Flask, queue: str) -> None:
+    """In the job worker, with METRICS_PORT: its metrics (failed jobs, the queue) on
+    METRICS_BIND:METRICS_PORT, from a thread of its own."""
+    REGISTRY.register(JobQueueCollector(app.config["JOB_QUEUE_URL"], queue))
+    start_http_server(app.config["METRICS_PORT"], addr=app.config["METRICS_BIND"])

@@ -11,10 +11,12 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 from app import db
 from app.auth.models import LoginSession
-from tests.base import BaseTestCase
+from app.metrics import JobQueueCollector
+from tests.base import BaseTestCase, free_port
 from tests.live_server import REDIS, ROOT, redis_server
 from tests.mail import Inbox, SMTPServer, delivered
 
@@ -129,6 +131,37 @@ class JobQueueTestCase(BaseTestCase):
         self.assertEqual(self.count(LoginSession), 0)
         with self.app.app_context():
             db.session.remove()
+
+    def test_the_worker_counts_failed_jobs_and_the_queue_on_its_metrics_port(self):
+        port = free_port()
+        worker = self.start_worker(METRICS_PORT=port, MAIL_RETRY_SECONDS=1)
+        self.ask_for_a_reset()  # the SMTP server is down, and stays down past the retries
+        self.wait_for_log(worker, "raised unexpected")  # Celery's word for a job that failed
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read()
+        lines = metrics.decode().splitlines()
+        self.assertIn('bucketlist_failed_jobs_total{task="app.jobs.mail_password_reset"} 1.0',
+                      lines)
+        self.assertIn("bucketlist_job_queue_depth 0.0", lines)
+        self.assertIn("bucketlist_job_queue_unacknowledged 0.0", lines)
+
+    def test_the_queue_depth_counts_the_jobs_no_worker_took(self):
+        for _ in range(3):
+            self.ask_for_a_reset()
+        collector = JobQueueCollector(self.queue_url, "celery")
+        figures = {family.name: family.samples[0].value for family in collector.collect()}
+        self.assertEqual(figures, {"bucketlist_job_queue_depth": 3,
+                                   "bucketlist_job_queue_unacknowledged": 0})
+        worker = self.start_worker()
+        self.smtp.start()
+        self.addCleanup(self.smtp.stop)
+        delivered(self.smtp.inbox, count=3, timeout=30)
+        self.wait_for_log(worker, "succeeded")
+        figures = {family.name: family.samples[0].value for family in collector.collect()}
+        self.assertEqual(figures["bucketlist_job_queue_depth"], 0)
+
+    def test_the_queue_figures_are_absent_while_its_redis_is_gone(self):
+        self.assertEqual(list(JobQueueCollector(f"redis://127.0.0.1:{free_port()}/0",
+                                                "celery").collect()), [])
 
 
 @NEEDS_REDIS
