@@ -15,13 +15,16 @@ import smtplib
 import tempfile
 import time
 
+import kombu.exceptions
 import redis
 from celery import Celery, Task, shared_task
 from celery.signals import task_failure
 from flask import Flask, current_app
 
 from app import metrics
+from app.errors import APIError
 from app.mail import outbox
+from app.unit_of_work import after_commit
 
 # A mail server that is down, refuses, or does not answer in time: worth trying again.
 MAIL_FAILURES = (smtplib.SMTPException, OSError)
@@ -92,13 +95,25 @@ def reachable() -> bool:
 
 
 def submit_password_reset_mail(email: str, confirm_url: str) -> None:
-    """Mail a reset link in the background: a queued job, or the process's mail thread."""
+    """Mail a reset link in the background, once the request has committed: a queued job, or
+    the process's mail thread."""
     if queued():
-        mail_password_reset.delay(email, confirm_url, time.time())
+        after_commit(lambda: enqueue(mail_password_reset, email, confirm_url, time.time()))
     else:
         from app.auth.password_reset import mail_reset_token
 
         outbox.submit(mail_reset_token, email, confirm_url)
+
+
+def enqueue(task: Task, *args) -> None:
+    """Put a job in the queue; a queue that cannot be reached is a 503 for the client (kombu
+    has tried three times by then, within about a second)."""
+    try:
+        task.delay(*args)
+    except kombu.exceptions.OperationalError as error:
+        current_app.logger.error("The job queue cannot be reached: %s", error)
+        raise APIError(503, "The job queue is unavailable. Please try again shortly.",
+                       headers={"Retry-After": "5"}) from error
 
 
 @shared_task(bind=True, name="app.jobs.mail_password_reset", max_retries=None)

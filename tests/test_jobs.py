@@ -164,6 +164,20 @@ class JobQueueTestCase(BaseTestCase):
                                                 "celery").collect()), [])
 
 
+class QueueUnreachableTestCase(BaseTestCase):
+    """A queue that cannot be reached when a mail is asked for: a 503 to ask again, not a 500."""
+
+    def test_a_reset_asked_for_while_the_queue_is_gone_is_a_503(self):
+        self.use_app(JOB_QUEUE_URL=f"redis://127.0.0.1:{free_port()}/1")
+        self.register_user()
+        with self.assertLogs(self.app.logger, "ERROR") as logged:
+            response = self.client().post("/auth/password-reset",
+                                          json={"email": "test@example.com"})
+        self.assert_error(response, 503, "The job queue is unavailable. Please try again shortly.")
+        self.assertEqual(response.headers["Retry-After"], "5")
+        self.assertIn("The job queue cannot be reached", logged.output[0])
+
+
 @NEEDS_REDIS
 class QueueReadinessTestCase(BaseTestCase):
     """/ready says whether the queue answers when one is configured."""
