@@ -19,7 +19,8 @@ from sqlalchemy import create_engine, make_url, text
 
 from tests.base import free_port
 from tests.database import scratch_database
-from tests.live_server import ROOT, SECRET
+from tests.live_server import ROOT, SECRET, redis_server
+from tests.mail import SMTPServer, delivered
 
 PODMAN = ["podman", "--storage-driver", "vfs", "--runtime", "runc",
           "--cgroup-manager", "cgroupfs"]
@@ -78,8 +79,10 @@ class ContainerImageTestCase(unittest.TestCase):
         if build.returncode != 0:
             raise RuntimeError(build.stdout[-3000:] + build.stderr[-3000:])
 
-    def run_container(self, database_url: str, port: int) -> str:
-        """Start the image in the background on the host network; its container id."""
+    def run_container(self, database_url: str, port: int, *command: str,
+                      **env: str) -> str:
+        """Start the image (with this command instead of its own, and these settings more) in
+        the background on the host network; its container id."""
         url = make_url(database_url)
         volumes = []
         socket_dir = url.query.get("host")
@@ -89,7 +92,8 @@ class ContainerImageTestCase(unittest.TestCase):
         started = podman("run", "-d", "--rm", *RUN_OPTIONS, *volumes,
                          "-e", f"DATABASE_URL={database_url}", "-e", f"SECRET={SECRET}",
                          "-e", "MIGRATE=1", "-e", f"PORT={port}", "-e", "GUNICORN_WORKERS=2",
-                         "-e", "BCRYPT_LOG_ROUNDS=4", IMAGE)
+                         "-e", "BCRYPT_LOG_ROUNDS=4",
+                         *[f"-e{name}={value}" for name, value in env.items()], IMAGE, *command)
         container = started.stdout.strip()
         self.addCleanup(podman, "rm", "-f", container, check=False)
         return container
@@ -142,6 +146,37 @@ class ContainerImageTestCase(unittest.TestCase):
             self.assertEqual([name for name in ("tests", "bench", "docs", "package.json",
                                                 "package-lock.json", "node_modules")
                               if name in shipped], [])
+
+    def test_the_same_image_runs_the_job_worker_that_sends_the_mail(self):
+        smtp = SMTPServer()
+        smtp.start()
+        self.addCleanup(smtp.stop)
+        with scratch_database() as database_url, redis_server() as queue_url:
+            api_port, metrics_port = free_port(), free_port()
+            settings = {"JOB_QUEUE_URL": queue_url, "MAIL_SERVER": "127.0.0.1",
+                        "MAIL_PORT": str(smtp.port), "PUBLIC_URL": f"http://127.0.0.1:{api_port}"}
+            api = self.run_container(database_url, api_port, **settings)
+            base = f"http://127.0.0.1:{api_port}"
+            self.wait_for_health(base, api)  # migrated by then (MIGRATE=1)
+            worker = self.run_container(database_url, api_port, "python", "manage.py", "worker",
+                                        "--beat", METRICS_PORT=str(metrics_port), **settings)
+            user = {"email": "mail@example.com", "password": "image password"}
+            self.assertEqual(call(base, "/auth/register", user)[0], 201)
+            self.assertEqual(call(base, "/auth/password-reset", {"email": user["email"]})[0], 202)
+
+            messages = delivered(smtp.inbox, timeout=90)
+            if not messages:
+                logs = podman("logs", worker, check=False)
+                self.fail(f"no mail within 90 s:\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
+            self.assertIn("token=", messages[0].get_content())
+            with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics",
+                                        timeout=10) as response:
+                self.assertIn("bucketlist_job_queue_depth 0.0", response.read().decode())
+            # The scheduler (--beat) runs as the image's user, its schedule file in /tmp.
+            self.assertEqual(podman("exec", worker, "id", "-u").stdout.strip(), "10001")
+            self.assertIn("beat: Starting", podman("logs", worker).stderr)
+            self.assertEqual(podman("inspect", "-f", "{{.State.Running}}",
+                                    worker).stdout.strip(), "true")
 
 
 if __name__ == "__main__":
