@@ -95,6 +95,12 @@ def write(load_result, gthread_result, fault_result, speed_result, profile_resul
     fleet_rows = [["served by", "requests/s", "p99 ms"], ["---"] * 3] + [
         [name, f"{figures['rps']:.0f}", f"{figures['p99_ms']:.1f}"]
         for name, figures in fleet_result["throughput"].items()]
+    rolling_rows = [["way", "requests", "failed", "duplicates", "missing", "longest wait"],
+                    ["---"] * 6] + [
+        [name, f"{figures['requests']:,} in {figures['seconds']:.0f} s",
+         f"**{figures['failed']}** {figures['failed_statuses'] or ''}".strip(),
+         figures["duplicates"], figures["missing"], f"{figures['longest_ms'] / 1000:.1f} s"]
+        for name, figures in fleet_result["rolling"].items()]
     losing = fleet_result["losing"]
     operations = [["operation", "count", "p50 ms", "p99 ms"], ["---"] * 4] + [
         [op, v["count"], f"{v['p50_ms']:.1f}", f"{v['p99_ms']:.1f}"]
@@ -226,6 +232,16 @@ killed (SIGKILL) at 2 s and another stopped (SIGTERM) at 4 s:
 - afterwards in the database: **{losing['duplicates']} duplicates, {losing['missing']} missing**,
   {losing['unacknowledged_rows']} rows nobody was told about; p99 of all requests
   {losing['p99_ms']:.0f} ms
+
+**A rolling restart under load** (`bench/fleet.py --rolling`): the same load while each instance
+is stopped (SIGTERM) and started again, 6 s apart, then each reloaded (SIGHUP):
+
+{table(rolling_rows)}
+
+With the sockets held (systemd's socket units, docs/deployment.md "Rolling restarts"), requests
+that come while their instance restarts wait for the new one (the longest wait above) and none
+fails; with each gunicorn binding its own port, a POST sent in the moment an instance closes its
+socket gets a 503.
 
 ## Login — `.venv/bin/python bench/login_throughput.py`
 
