@@ -115,6 +115,8 @@ class Bucketlist(Timestamped, db.Model):
         back_populates="bucketlist", order_by="Item.id", cascade="all, delete-orphan",
         passive_deletes=True,
     )
+    # The caller's role in it (app/bucketlists/access.py): owner unless a query says otherwise.
+    role = "owner"
     # Filled by the query that loads the bucketlist (see app/bucketlists/queries.py).
     items_count: Mapped[int | None] = query_expression()
     done_count: Mapped[int | None] = query_expression()

@@ -78,10 +78,10 @@ class BrowsableTestCase(BaseTestCase):
         self.create_bucketlist(self.token)
         page = self.get("/bucketlists/1", headers=self.auth_header(self.token))
         text = page.get_data(as_text=True)
-        self.assertIn("One of the caller&#39;s bucketlists, with its goals. The goals are the "
+        self.assertIn("A bucketlist, with its goals and the caller&#39;s role. The goals are the "
                       "first MAX_ITEMS_PER_BUCKETLIST, by id.", text)
-        self.assertIn("Rename one of the caller&#39;s bucketlists. 412 if If-Match names an older "
-                      "version.", text)
+        self.assertIn("Rename a bucketlist (its owner or an editor). 412 if If-Match names an "
+                      "older version.", text)
 
     def test_routes_that_take_only_forms_are_form_pages_for_a_browser(self):
         for path, method, name in [("/auth/register", "POST", "Register"),

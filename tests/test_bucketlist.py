@@ -125,9 +125,10 @@ class BucketlistContractTestCase(AuthenticatedTestCase):
         self.assertEqual(res.status_code, 201)
         body = res.get_json()
         self.assertEqual(
-            set(body), {"id", "name", "date_created", "date_modified", "created_by"}
+            set(body), {"id", "name", "date_created", "date_modified", "created_by", "role"}
         )
         self.assertEqual(body["name"], "Ski")
+        self.assertEqual(body["role"], "owner")
         self.assertEqual(body["created_by"], 1)
         self.assertEqual(res.headers["Location"], f"/bucketlists/{body['id']}")
         self.assertEqual(body["date_created"], body["date_modified"])
@@ -136,7 +137,7 @@ class BucketlistContractTestCase(AuthenticatedTestCase):
         res = self.api.post("/bucketlists/", json={"name": "Ordered"})
         self.assertEqual(
             list(json.loads(res.data)),
-            ["id", "name", "date_created", "date_modified", "created_by"],
+            ["id", "name", "date_created", "date_modified", "created_by", "role"],
         )
 
     def test_created_bucketlist_is_stored_for_its_owner(self):

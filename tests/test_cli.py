@@ -49,7 +49,8 @@ class ManageDbTestCase(unittest.TestCase):
             self.assertNotIn("Warning", upgrade.stderr)  # e.g. a deprecated get_engine
             self.assertEqual(self.tables(url), {"alembic_version", "users", "bucketlists",
                                                 "items", "login_sessions",
-                                                "password_reset_tokens", "idempotency_keys"})
+                                                "password_reset_tokens", "idempotency_keys",
+                                                "memberships", "invitations", "public_links"})
 
             check = run(sys.executable, "manage.py", "db", "check", **env)
             self.assertEqual(check.returncode, 0, check.stderr)

@@ -108,7 +108,7 @@ class IfMatchTestCase(EtagTestCase):
         self.assertEqual(self.names(), (["Travel"], ["Changed meanwhile"]))
 
     def test_without_if_match_a_rename_reads_the_goals_once(self):
-        detail_reads = "FROM bucketlists LEFT OUTER JOIN items"
+        detail_reads = "LEFT OUTER JOIN items ON items.bucketlist_id = bucketlists.id"
         with self.statements() as sent:
             self.assertEqual(self.write("put", self.path, body={"name": "Plain"}).status_code, 200)
         without = sum(detail_reads in statement for statement in sent)

@@ -139,7 +139,7 @@ class ItemsTestCase(AuthenticatedTestCase):
         body = self.api.get(f"/bucketlists/{self.bucketlist['id']}").get_json()
         self.assertEqual((body["items"], body["items_count"], body["done_count"]), ([], 0, 0))
         self.assertEqual(list(body), ["id", "name", "date_created", "date_modified", "created_by",
-                                      "items_count", "done_count", "items"])
+                                      "role", "items_count", "done_count", "items"])
 
     def test_bucketlist_detail_takes_two_queries_whatever_its_size(self):
         for number in range(30):
@@ -157,15 +157,17 @@ class ItemsTestCase(AuthenticatedTestCase):
         self.assertEqual([(b["name"], b["items_count"], b["done_count"]) for b in body],
                          [("Travel", 3, 2), ("Empty", 0, 0)])
 
-    def test_list_takes_two_queries_whatever_the_page_size(self):
+    def test_list_takes_three_queries_whatever_the_page_size(self):
         for number in range(5):
             bucketlist = self.create_bucketlist(self.token, f"list {number}")
             self.api.post(f"/bucketlists/{bucketlist['id']}/items/", json={"name": "goal"})
-        # The user check (which carries the user's bucketlist count) and one page query with
-        # each row's counts in it; a search adds the count of what it found.
-        self.assertEqual(len(self.selects_of("/bucketlists/?per_page=100")), 2)
-        self.assertEqual(len(self.selects_of("/bucketlists/?per_page=1")), 2)
+        # The user check (which carries the user's bucketlist count), the count of the
+        # bucketlists shared with them, and one page query with each row's counts in it; a
+        # search counts what it found instead; the owned ones alone need no count.
+        self.assertEqual(len(self.selects_of("/bucketlists/?per_page=100")), 3)
+        self.assertEqual(len(self.selects_of("/bucketlists/?per_page=1")), 3)
         self.assertEqual(len(self.selects_of("/bucketlists/?q=list")), 3)
+        self.assertEqual(len(self.selects_of("/bucketlists/?role=owner")), 2)
 
     def selects_of(self, path):
         """The SELECT statements one request sends."""

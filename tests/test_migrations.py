@@ -39,7 +39,8 @@ class MigrationTestCase(unittest.TestCase):
         self.assertEqual(
             set(inspector.get_table_names()),
             {"alembic_version", "users", "bucketlists", "items", "login_sessions",
-             "password_reset_tokens", "idempotency_keys"},
+             "password_reset_tokens", "idempotency_keys", "memberships", "invitations",
+             "public_links"},
         )
         indexes = {index["name"]: index for index in inspector.get_indexes("bucketlists")}
         self.assertEqual(indexes["ix_bucketlists_created_by_id"]["column_names"],

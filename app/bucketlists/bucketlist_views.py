@@ -1,16 +1,18 @@
-"""Create, list, read, rename and delete the caller's own bucketlists: one MethodView per URL."""
+"""Create, list, read, rename and delete bucketlists, the caller's own and those shared with
+them: one MethodView per URL; who may do what is app/bucketlists/access.py's to say."""
 
 from flask import current_app, request, url_for
 from flask.views import MethodView
 
 from app.api import Blueprint
 from app.auth.guard import current_user
-from app.bucketlists.ownership import own_bucketlist
-from app.bucketlists.pagination import PAGING_HEADERS, ListQuerySchema, paginate, paging_headers
-from app.bucketlists.queries import WITH_COUNTS, get_own_bucketlist_with_items, own_bucketlists
+from app.bucketlists.access import DELETE, READ_IN_ITS_QUERY, RENAME, bucketlist_access
+from app.bucketlists.pagination import PAGING_HEADERS, paging_headers
+from app.bucketlists.queries import get_bucketlist_with_items, page_of_bucketlists
 from app.bucketlists.schemas import (
     BucketlistDetailSchema,
     BucketlistInputSchema,
+    BucketlistListQuerySchema,
     BucketlistSchema,
     BucketlistSummarySchema,
 )
@@ -18,12 +20,12 @@ from app.conditional import etag_header
 from app.models import Bucketlist
 from app.schemas import ErrorSchema, MessageSchema
 
-blp = Blueprint("bucketlists", __name__, description="Your bucketlists")
+blp = Blueprint("bucketlists", __name__, description="Your bucketlists, and those shared with you")
 
 
 def detail(bucketlist_id: int) -> dict:
-    """The caller's bucketlist as GET shows it (its ETag is made from this), else 404."""
-    return get_own_bucketlist_with_items(
+    """The bucketlist as GET shows it to the caller (its ETag is made from this), else 404."""
+    return get_bucketlist_with_items(
         bucketlist_id, limit=current_app.config["MAX_ITEMS_PER_BUCKETLIST"]
     )
 
@@ -39,19 +41,18 @@ def check_etag(bucketlist: Bucketlist) -> None:
 @blp.auth_required
 @blp.etag
 class BucketlistsView(MethodView):
-    """The caller's bucketlists."""
+    """The caller's bucketlists and those shared with them."""
 
     operations = {"get": "list_bucketlists", "post": "create_bucketlist"}
 
-    @blp.arguments(ListQuerySchema, location="query")
+    @blp.arguments(BucketlistListQuerySchema, location="query")
     @blp.response(200, BucketlistSummarySchema(many=True), headers=PAGING_HEADERS)
     def get(self, args: dict):
-        """The caller's bucketlists, a page at a time.
+        """The caller's bucketlists and those shared with them, a page at a time.
 
-        Each with how many goals it has and how many of them are done.
+        Each with the caller's role, how many goals it has and how many of them are done.
         """
-        page = paginate(own_bucketlists(), Bucketlist, args, options=WITH_COUNTS,
-                        total=current_user().bucketlists_count)
+        page = page_of_bucketlists(args)
         return page.rows, paging_headers(page)
 
     @blp.idempotent
@@ -69,27 +70,27 @@ class BucketlistsView(MethodView):
 
 @blp.route("/bucketlists/<id:bucketlist_id>")
 @blp.auth_required
+@bucketlist_access(get=READ_IN_ITS_QUERY, put=RENAME, delete=DELETE)
 @blp.etag
 class BucketlistView(MethodView):
-    """One of the caller's bucketlists. GET reads it and its goals in one query scoped to the
-    caller; the writes fetch and lock it through `own_bucketlist`."""
+    """A bucketlist the caller owns or is a member of. GET reads it and its goals in one query
+    that keeps to those; the writes fetch and lock it through `bucketlist_access`."""
 
     operations = {"get": "get_bucketlist", "put": "update_bucketlist",
                   "delete": "delete_bucketlist"}
 
     @blp.response(200, BucketlistDetailSchema)
     def get(self, bucketlist_id: int):
-        """One of the caller's bucketlists, with its goals.
+        """A bucketlist, with its goals and the caller's role.
 
         The goals are the first MAX_ITEMS_PER_BUCKETLIST, by id.
         """
         return detail(bucketlist_id)
 
-    @own_bucketlist
     @blp.arguments(BucketlistInputSchema, location="json_or_form")
     @blp.response(200, BucketlistSchema)
     def put(self, data: dict, bucketlist: Bucketlist):
-        """Rename one of the caller's bucketlists.
+        """Rename a bucketlist (its owner or an editor).
 
         412 if If-Match names an older version.
         """
@@ -98,10 +99,9 @@ class BucketlistView(MethodView):
         # The ETag of the bucketlist as GET shows it, for the next conditional request.
         return bucketlist, etag_header(detail(bucketlist.id), BucketlistDetailSchema)
 
-    @own_bucketlist
     @blp.response(200, MessageSchema, description="Deleted")
     def delete(self, bucketlist: Bucketlist):
-        """Delete one of the caller's bucketlists and its goals.
+        """Delete a bucketlist and its goals (its owner only).
 
         412 if If-Match names an older version.
         """

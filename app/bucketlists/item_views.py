@@ -1,11 +1,11 @@
-"""The goals inside one of the caller's bucketlists: list, create, read, replace, change, delete;
-one MethodView per URL."""
+"""The goals inside a bucketlist: list, create, read, replace, change, delete; one MethodView per
+URL. Members read them; the owner and editors change them (app/bucketlists/access.py)."""
 
 from flask import current_app, url_for
 from flask.views import MethodView
 
 from app.api import Blueprint
-from app.bucketlists.ownership import own_bucketlist, own_item
+from app.bucketlists.access import CHANGE_GOALS, READ, bucketlist_access
 from app.bucketlists.pagination import PAGING_HEADERS, paginate, paging_headers
 from app.bucketlists.schemas import (
     ItemInputSchema,
@@ -22,17 +22,17 @@ blp = Blueprint("items", __name__, description="The goals in your bucketlists")
 
 @blp.route("/bucketlists/<id:bucketlist_id>/items/", strict_slashes=False)
 @blp.auth_required
-@own_bucketlist
+@bucketlist_access(get=READ, post=CHANGE_GOALS)
 @blp.etag
 class ItemsView(MethodView):
-    """The goals of one of the caller's bucketlists."""
+    """The goals of a bucketlist the caller owns or is a member of."""
 
     operations = {"get": "list_items", "post": "create_item"}
 
     @blp.arguments(ItemListQuerySchema, location="query")
     @blp.response(200, ItemSchema(many=True), headers=PAGING_HEADERS)
     def get(self, args: dict, bucketlist: Bucketlist):
-        """The goals of one of the caller's bucketlists, a page at a time."""
+        """The goals of a bucketlist, a page at a time."""
         query = db.select(Item).where(Item.bucketlist_id == bucketlist.id)
         if "done" in args:
             query = query.where(Item.done.is_(args["done"]))
@@ -45,7 +45,7 @@ class ItemsView(MethodView):
     @blp.alt_response(409, schema=ErrorSchema,
                       description="The bucketlist holds MAX_ITEMS_PER_BUCKETLIST goals")
     def post(self, data: dict, bucketlist: Bucketlist):
-        """Add a goal to one of the caller's bucketlists."""
+        """Add a goal to a bucketlist (its owner or an editor)."""
         limit = current_app.config["MAX_ITEMS_PER_BUCKETLIST"]
         item = bucketlist.add_item(data["name"], data["done"], limit=limit)
         location = url_for(".ItemView", bucketlist_id=bucketlist.id, item_id=item.id)
@@ -54,10 +54,11 @@ class ItemsView(MethodView):
 
 @blp.route("/bucketlists/<id:bucketlist_id>/items/<id:item_id>")
 @blp.auth_required
-@own_item
+@bucketlist_access(get=READ, put=CHANGE_GOALS, patch=CHANGE_GOALS, delete=CHANGE_GOALS)
 @blp.etag
 class ItemView(MethodView):
-    """One goal of one of the caller's bucketlists; each write checks If-Match when sent."""
+    """One goal of a bucketlist the caller owns or is a member of; each write checks If-Match
+    when sent."""
 
     operations = {"get": "get_item", "put": "replace_item", "patch": "update_item",
                   "delete": "delete_item"}

@@ -81,6 +81,19 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def sort_order(columns, sort: str, tie_breaker=None) -> list:
+    """ORDER BY terms for `sort` (a name, or -name for descending) over `columns` (a model or a
+    subquery's `.c`), with the id of `tie_breaker` (else of `columns`) last, so the order is
+    total."""
+    descending = sort.startswith("-")
+    column = getattr(columns, sort.lstrip("-"))
+    ids = (tie_breaker or columns).id
+    order = [column.desc() if descending else column.asc()]
+    if sort.lstrip("-") != "id":
+        order.append(ids.desc() if descending else ids.asc())
+    return order
+
+
 def paginate(query: Select, model, args: dict, options=(), total: int | None = None) -> Page:
     """Search (`q` on model.name), sort and page `query`; the count runs on the same filter.
 
@@ -96,12 +109,7 @@ def paginate(query: Select, model, args: dict, options=(), total: int | None = N
     if total is None:
         count = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
         total = db.session.scalar(count)
-    sort = args["sort"]
-    column = getattr(model, sort.lstrip("-"))
-    descending = sort.startswith("-")
-    order = [column.desc() if descending else column.asc()]
-    if column is not model.id:
-        order.append(model.id.desc() if descending else model.id.asc())
+    order = sort_order(model, args["sort"])
     page_query = query.order_by(*order).limit(args["per_page"])
     page_query = page_query.offset((args["page"] - 1) * args["per_page"])
     if options:

@@ -1,15 +1,16 @@
-"""The queries that list and show the caller's bucketlists (app/bucketlists/ownership.py
-fetches the one a write changes)."""
+"""The queries that list and show the bucketlists the caller owns or is a member of
+(app/bucketlists/access.py fetches the one a write changes)."""
 
 from flask import abort
-from sqlalchemy import bindparam, func
+from sqlalchemy import and_, bindparam, case, func, literal, or_, union_all
 from sqlalchemy.orm import with_expression
 
 from app.auth.guard import current_user
+from app.bucketlists.access import BUCKETLIST_NOT_FOUND
+from app.bucketlists.pagination import Page, like_pattern, sort_order
 from app.database import db
 from app.models import Bucketlist, Item
-
-BUCKETLIST_NOT_FOUND = "Bucketlist not found."
+from app.sharing.models import OWNER, Membership
 
 
 def _counts():
@@ -26,9 +27,63 @@ def _counts():
 WITH_COUNTS = _counts()
 
 
-def own_bucketlists():
-    """A select of the caller's bucketlists."""
-    return db.select(Bucketlist).where(Bucketlist.created_by == current_user().id)
+SORTABLE = ("id", "name", "date_created", "date_modified")
+
+
+def page_of_bucketlists(args: dict) -> Page:
+    """A page of the bucketlists the caller owns and those shared with them (`role` filters by
+    the caller's role; `q`, `sort`, `page` and `per_page` as for every list), each with its
+    counts and the caller's `role`.
+
+    The owned ones and the shared ones are read as two branches of a UNION ALL, each on its own
+    index (bucketlists by owner, memberships by user), which PostgreSQL merges in the order asked
+    for; the total is the owner's counter plus a count of memberships unless `q` narrows them.
+    """
+    me, role = current_user().id, args.get("role")
+    columns = [getattr(Bucketlist, name) for name in SORTABLE]
+    branches = []
+    if role in (None, OWNER):
+        branches.append(db.select(*columns, literal(OWNER).label("role"))
+                        .where(Bucketlist.created_by == me))
+    if role != OWNER:
+        shared = (db.select(*columns, Membership.role.label("role"))
+                  .join(Membership, Membership.bucketlist_id == Bucketlist.id)
+                  .where(Membership.user_id == me))
+        branches.append(shared.where(Membership.role == role) if role else shared)
+    if args.get("q"):
+        pattern = like_pattern(args["q"])
+        branches = [branch.where(Bucketlist.name.ilike(pattern, escape="\\"))
+                    for branch in branches]
+    reachable = union_all(*branches).subquery("reachable") if len(branches) > 1 else (
+        branches[0].subquery("reachable"))
+    total = None if args.get("q") else _total(me, role)
+    if total is None:
+        total = db.session.scalar(db.select(func.count()).select_from(reachable))
+    order = sort_order(reachable.c, args["sort"])
+    page = (db.select(reachable).order_by(*order)
+            .limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
+            .subquery("page"))
+    rows = db.session.execute(
+        db.select(Bucketlist, page.c.role).join(page, page.c.id == Bucketlist.id)
+        .options(*WITH_COUNTS).order_by(*sort_order(page.c, args["sort"]))
+    ).all()
+    bucketlists = []
+    for bucketlist, its_role in rows:
+        bucketlist.role = its_role
+        bucketlists.append(bucketlist)
+    return Page(rows=bucketlists, total=total, page=args["page"], per_page=args["per_page"])
+
+
+def _total(me: int, role: str | None) -> int:
+    """How many bucketlists the caller reaches in this role (all, without one): the owned from
+    the owner's counter, the shared from a count of their memberships."""
+    owned = current_user().bucketlists_count if role in (None, OWNER) else 0
+    if role == OWNER:
+        return owned
+    shared = db.select(func.count()).select_from(Membership).where(Membership.user_id == me)
+    if role:
+        shared = shared.where(Membership.role == role)
+    return owned + db.session.scalar(shared)
 
 
 BUCKETLIST_FIELDS = ("id", "name", "date_created", "date_modified", "created_by")
@@ -37,12 +92,17 @@ ITEM_FIELDS = ("id", "name", "done", "date_created", "date_modified", "date_done
 # session's connection. Kept optimization (bench/instructions.py, GET by id): the session's own
 # execute() of these rows costs 2.882 M instructions per request against 2.653 M on its
 # connection (8 %), so the session is flushed by hand and its connection runs the query.
-OWN_BUCKETLIST_WITH_ITEMS = (
+# The caller's role comes in the same query: `owner` from the bucketlist, else their membership.
+BUCKETLIST_WITH_ITEMS = (
     db.select(*(getattr(Bucketlist, name) for name in BUCKETLIST_FIELDS),
+              case((Bucketlist.created_by == bindparam("caller_id"), OWNER),
+                   else_=Membership.role),
               *(getattr(Item, name) for name in ITEM_FIELDS))
+    .outerjoin(Membership, and_(Membership.bucketlist_id == Bucketlist.id,
+                                Membership.user_id == bindparam("caller_id")))
     .outerjoin(Item, Item.bucketlist_id == Bucketlist.id)
     .where(Bucketlist.id == bindparam("bucketlist_id"),
-           Bucketlist.created_by == bindparam("owner_id"))
+           or_(Bucketlist.created_by == bindparam("caller_id"), Membership.user_id.is_not(None)))
     .order_by(Item.id)
     .limit(bindparam("rows"))
 )
@@ -51,22 +111,23 @@ ITEM_COUNTS = db.select(func.count(Item.id), func.count(Item.id).filter(Item.don
 )
 
 
-def get_own_bucketlist_with_items(bucketlist_id: int, limit: int) -> dict:
-    """The caller's bucketlist with this id and its first `limit` goals (by id), as plain data,
-    with `items_count` and `done_count` of all its goals; else 404.
+def get_bucketlist_with_items(bucketlist_id: int, limit: int) -> dict:
+    """The bucketlist with this id, if the caller owns it or is a member, with their `role` and
+    its first `limit` goals (by id), as plain data, with `items_count` and `done_count` of all
+    its goals; else 404.
 
     A bucketlist holds at most `limit` goals unless they were stored before the limit or around
     the API; the answer stays bounded even then, and only such a bucketlist costs a count query.
     """
     db.session.flush()  # what this request changed, for the rows to show it
     rows = db.session.connection().execute(
-        OWN_BUCKETLIST_WITH_ITEMS,
-        {"bucketlist_id": bucketlist_id, "owner_id": current_user().id, "rows": limit + 1},
+        BUCKETLIST_WITH_ITEMS,
+        {"bucketlist_id": bucketlist_id, "caller_id": current_user().id, "rows": limit + 1},
     ).all()
     if not rows:
         abort(404, description=BUCKETLIST_NOT_FOUND)
-    split = len(BUCKETLIST_FIELDS)
-    bucketlist = dict(zip(BUCKETLIST_FIELDS, rows[0][:split], strict=True))
+    split = len(BUCKETLIST_FIELDS) + 1  # and the role
+    bucketlist = dict(zip((*BUCKETLIST_FIELDS, "role"), rows[0][:split], strict=True))
     # A bucketlist without goals comes as one row whose item columns are NULL.
     items = [dict(zip(ITEM_FIELDS, row[split:], strict=True))
              for row in rows if row[split] is not None]

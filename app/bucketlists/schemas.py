@@ -4,6 +4,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from app.bucketlists.pagination import ListQuerySchema
 from app.fields import Flag, Text, UTCDateTime
+from app.sharing.models import ROLES
 
 MAX_NAME_LENGTH = 255
 
@@ -35,6 +36,8 @@ class BucketlistSchema(Schema):
     date_created = UTCDateTime(required=True)
     date_modified = UTCDateTime(required=True)
     created_by = fields.Integer(required=True, metadata={"description": "the owner's user id"})
+    role = fields.String(required=True, metadata={
+        "description": "the caller's role in it: owner, editor or viewer"})
 
 
 class BucketlistSummarySchema(BucketlistSchema):
@@ -90,6 +93,13 @@ class BucketlistDetailSchema(BucketlistSummarySchema):
         required=True,
         metadata={"description": "its goals by id, at most MAX_ITEMS_PER_BUCKETLIST of them"},
     )
+
+
+class BucketlistListQuerySchema(ListQuerySchema):
+    """The query parameters of the bucketlist list: those of every list, and `role`."""
+
+    role = fields.String(validate=validate.OneOf(ROLES), metadata={
+        "description": "only the bucketlists in which the caller has this role"})
 
 
 class ItemListQuerySchema(ListQuerySchema):

@@ -1,0 +1,125 @@
+"""Who may do what to a bucketlist: decided here, for every route that names one.
+
+A bucketlist's owner is its creator; its members are each an editor or a viewer (app/sharing).
+RIGHTS says which role each right needs; a route names the right each of its methods uses
+(`@bucketlist_access(get=READ, post=CHANGE_GOALS)`), and everything else happens here: one query
+finds the bucketlist with the caller's role in it (locked for a write), a stranger gets the same
+404 as for a bucketlist that does not exist, and a member whose role falls short gets a 403
+naming the role needed.
+"""
+
+import functools
+
+from flask import request
+from sqlalchemy import and_, case, or_
+
+from app.auth.guard import current_user
+from app.database import db
+from app.errors import APIError
+from app.method_views import is_method_view
+from app.models import Bucketlist, Item
+from app.sharing.models import EDITOR, OWNER, VIEWER, Membership
+
+BUCKETLIST_NOT_FOUND = "Bucketlist not found."
+ITEM_NOT_FOUND = "Item not found."
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# The rights, and the least role each needs.
+READ = "read the bucketlist, its goals and its members"
+CHANGE_GOALS = "add, change and delete goals"
+RENAME = "rename the bucketlist"
+DELETE = "delete the bucketlist"
+MANAGE_MEMBERS = "invite, change roles and remove members"
+MANAGE_LINK = "manage the public link"
+RIGHTS = {READ: VIEWER, CHANGE_GOALS: EDITOR, RENAME: EDITOR, DELETE: OWNER,
+          MANAGE_MEMBERS: OWNER, MANAGE_LINK: OWNER}
+RANK = {VIEWER: 1, EDITOR: 2, OWNER: 3}
+# For a method whose own query keeps to the bucketlists the caller may read (and names the
+# caller's role in its answer): the bucketlist's GET, the API's most frequent read, in one query.
+READ_IN_ITS_QUERY = "read, in the method's own query"
+
+
+def caller_role():
+    """The caller's role in the bucketlist of the row, as a column (NULL: none), for a query that
+    outer-joins the caller's membership (`caller_membership()`)."""
+    return case((Bucketlist.created_by == current_user().id, OWNER), else_=Membership.role)
+
+
+def caller_membership():
+    """The join condition of the caller's own membership of each bucketlist."""
+    return and_(Membership.bucketlist_id == Bucketlist.id,
+                Membership.user_id == current_user().id)
+
+
+def reachable_by_caller():
+    """The condition that the caller owns the bucketlist or is one of its members."""
+    return or_(Bucketlist.created_by == current_user().id, Membership.user_id.is_not(None))
+
+
+def require(role: str, right: str) -> None:
+    """403 unless `role` (the caller's) carries `right`."""
+    needed = RIGHTS[right]
+    if RANK[role] < RANK[needed]:
+        raise APIError(403, f"To {right} you need to be its {needed}; you are a {role} of this "
+                            "bucketlist.")
+
+
+def get_bucketlist(bucketlist_id: int, right: str, lock: bool = False) -> Bucketlist:
+    """The bucketlist with this id, its `role` set to the caller's, if the caller may use
+    `right` on it: 404 for a stranger, 403 for a member without the role. `lock` holds its row
+    (FOR UPDATE) until the transaction ends, for writes that must not race."""
+    statement = (db.select(Bucketlist, caller_role())
+                 .outerjoin(Membership, caller_membership())
+                 .where(Bucketlist.id == bucketlist_id, reachable_by_caller()))
+    if lock:
+        statement = statement.with_for_update(of=Bucketlist)
+    found = db.session.execute(statement).first()
+    if found is None:
+        raise APIError(404, BUCKETLIST_NOT_FOUND)
+    bucketlist, role = found
+    require(role, right)
+    bucketlist.role = role
+    return bucketlist
+
+
+def get_item(bucketlist_id: int, item_id: int, right: str, lock: bool = False) -> Item:
+    """A goal of a bucketlist the caller may use `right` on (404 for any other goal); `lock`
+    holds the bucketlist's row and the goal's until the transaction ends."""
+    bucketlist = get_bucketlist(bucketlist_id, right, lock=lock)
+    statement = db.select(Item).where(Item.id == item_id, Item.bucketlist_id == bucketlist.id)
+    if lock:
+        statement = statement.with_for_update()
+    return db.first_or_404(statement, description=ITEM_NOT_FOUND)
+
+
+def bucketlist_access(**rights: str):
+    """A MethodView class decorator: each method named gets the bucketlist of `bucketlist_id`
+    as `bucketlist` (and the goal of `item_id` as `item`, when the URL has one) once the caller
+    is found to have its right: `@bucketlist_access(get=READ, post=CHANGE_GOALS)`. Every method
+    of the view must be named, so that none goes unchecked."""
+
+    def decorate(view):
+        if not is_method_view(view):
+            raise TypeError("bucketlist_access decorates a MethodView")
+        missing = {method.lower() for method in view.methods} - set(rights)
+        if missing:
+            raise TypeError(f"{view.__name__}: no right named for {sorted(missing)}")
+        for method, right in rights.items():
+            if right != READ_IN_ITS_QUERY:
+                setattr(view, method, _fetching(getattr(view, method), right))
+        return view
+
+    return decorate
+
+
+def _fetching(func, right: str):
+    @functools.wraps(func)
+    def with_access(*args, bucketlist_id: int, item_id: int | None = None, **kwargs):
+        lock = request.method in WRITE_METHODS
+        if item_id is None:
+            kwargs["bucketlist"] = get_bucketlist(bucketlist_id, right, lock=lock)
+        else:
+            kwargs["item"] = get_item(bucketlist_id, item_id, right, lock=lock)
+        return func(*args, **kwargs)
+
+    return with_access
