@@ -24,6 +24,7 @@ from app.database import db
 from app.errors import register_error_handlers
 from app.extensions import bcrypt
 from app.json_provider import OrjsonProvider
+from app.sharing import invitation_views, member_views, public_link_views
 from app.unit_of_work import App
 from instance.config import ConfigError, app_config
 
@@ -60,7 +61,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     throttling.init_app(app)
 
     api = Api(app)
-    for blueprint in (home.blp, auth.blp, bucketlist_views.blp, item_views.blp, docs.blp,
+    for blueprint in (home.blp, auth.blp, bucketlist_views.blp, item_views.blp,
+                      member_views.blp, invitation_views.blp, public_link_views.blp, docs.blp,
                       health.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.assets)

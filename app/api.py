@@ -118,10 +118,11 @@ class Blueprint(flask_smorest.Blueprint):
         see app/auth/guard.py."""
         return guard.auth_required(self, view)
 
-    def throttled(self, per_client: str, per_email: str | None = None, email=email_key):
-        """`@blp.throttled`: limits per client and per e-mail, and their 429; see
+    def throttled(self, per_client: str | None = None, per_email: str | None = None,
+                  email=email_key, per_user: str | None = None):
+        """`@blp.throttled`: limits per client, per e-mail and per user, and their 429; see
         app/auth/throttling.py."""
-        return throttling.throttled(self, per_client, per_email, email)
+        return throttling.throttled(self, per_client, per_email, email, per_user)
 
     def idempotent(self, view):
         """`@blp.idempotent`: a create honours `Idempotency-Key`; see app/idempotency.py."""

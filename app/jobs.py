@@ -23,7 +23,7 @@ from flask import Flask, current_app
 
 from app import metrics
 from app.errors import APIError
-from app.mail import outbox
+from app.mail import outbox, send_mail
 from app.unit_of_work import after_commit
 
 # A mail server that is down, refuses, or does not answer in time: worth trying again.
@@ -116,6 +116,15 @@ def enqueue(task: Task, *args) -> None:
                        headers={"Retry-After": "5"}) from error
 
 
+def submit_mail(to: str, subject: str, text: str) -> None:
+    """Send a mail in the background, once the request has committed: a queued job, or the
+    process's mail thread."""
+    if queued():
+        after_commit(lambda: enqueue(mail, to, subject, text, time.time()))
+    else:
+        after_commit(lambda: outbox.submit(send_mail, to, subject, text))
+
+
 @shared_task(bind=True, name="app.jobs.mail_password_reset", max_retries=None)
 def mail_password_reset(self, email: str, confirm_url: str, first_try: float) -> None:
     """The queued job: a new reset token by mail; tried again while the mail server fails."""
@@ -124,13 +133,29 @@ def mail_password_reset(self, email: str, confirm_url: str, first_try: float) ->
     try:
         mail_reset_token(email, confirm_url)
     except MAIL_FAILURES as error:
-        config = current_app.config
-        if time.time() - first_try >= config["MAIL_RETRY_SECONDS"]:
-            raise
-        wait = min(2 ** self.request.retries, config["JOB_VISIBILITY_TIMEOUT_SECONDS"] / 2)
-        current_app.logger.warning("A reset mail was not sent (%s); trying again in %.0f s.",
-                                   error, wait)
-        raise self.retry(exc=error, countdown=wait) from error
+        raise retry_later(self, error, first_try) from error
+
+
+@shared_task(bind=True, name="app.jobs.mail", max_retries=None)
+def mail(self, to: str, subject: str, text: str, first_try: float) -> None:
+    """The queued job: a mail written by the request (an invitation); tried again while the
+    mail server fails."""
+    try:
+        send_mail(to, subject, text)
+    except MAIL_FAILURES as error:
+        raise retry_later(self, error, first_try) from error
+
+
+def retry_later(task: Task, error: Exception, first_try: float) -> Exception:
+    """What a mail job raises when the mail server failed it: Celery's retry, after 1, 2, 4 …
+    seconds (at most half the visibility timeout), until MAIL_RETRY_SECONDS have passed since
+    `first_try`; then the error itself (the job failed for good)."""
+    config = current_app.config
+    if time.time() - first_try >= config["MAIL_RETRY_SECONDS"]:
+        return error
+    wait = min(2 ** task.request.retries, config["JOB_VISIBILITY_TIMEOUT_SECONDS"] / 2)
+    current_app.logger.warning("A mail was not sent (%s); trying again in %.0f s.", error, wait)
+    return task.retry(exc=error, countdown=wait, throw=False)
 
 
 @task_failure.connect

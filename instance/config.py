@@ -45,6 +45,7 @@ RATE_LIMITS = {
     "PASSWORD_RESET_LIMIT_PER_CLIENT": "10 per minute;50 per hour",
     "PASSWORD_RESET_LIMIT_PER_EMAIL": "3 per minute;10 per hour",
     "PASSWORD_RESET_CONFIRM_LIMIT_PER_CLIENT": "10 per minute;100 per hour",
+    "INVITATION_LIMIT_PER_USER": "20 per hour",
 }
 log = logging.getLogger("app")
 _announced = set()
@@ -206,6 +207,12 @@ class Config:
                                                 validate=at_least_1)
         self.MAX_ITEMS_PER_BUCKETLIST = env.int("MAX_ITEMS_PER_BUCKETLIST", 1_000,
                                                 validate=at_least_1)
+        # Sharing: members of one bucketlist (pending invitations count), and how long an
+        # invitation works.
+        self.MAX_MEMBERS_PER_BUCKETLIST = env.int("MAX_MEMBERS_PER_BUCKETLIST", 50,
+                                                  validate=at_least_1)
+        self.INVITATION_LIFETIME_SECONDS = env.int("INVITATION_LIFETIME_SECONDS", 7 * DAY,
+                                                   validate=at_least_1)
         self.BCRYPT_LOG_ROUNDS = env.int("BCRYPT_LOG_ROUNDS", 12, validate=Range(min=4, max=31))
         # Rate limits (Flask-Limiter reads the RATELIMIT_* keys): off with false; counted in
         # memory:// (per process) or redis://… (shared), which a request waits for at most the

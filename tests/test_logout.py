@@ -141,7 +141,8 @@ class LogoutTestCase(BaseTestCase):
         result = self.app.test_cli_runner().invoke(args=["purge-tokens"])
         self.assertEqual(result.exit_code, 0, result.output)
         self.assertIn("Purged 1 ended or expired session(s), 0 expired password reset "
-                      "token(s) and 0 expired idempotency key(s).", result.output)
+                      "token(s), 0 expired idempotency key(s) and 0 expired invitation(s).",
+                      result.output)
         with self.app.app_context():
             self.assertEqual(db.session.scalar(db.select(db.func.count(LoginSession.id))), 0)
 

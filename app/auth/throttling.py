@@ -59,6 +59,11 @@ def caller_email_key() -> str:
     return _digest_key(current_user().email)
 
 
+def caller_key() -> str:
+    """`user:` and the id of the authenticated caller (`auth_required` runs first)."""
+    return f"user:{current_user().id}"
+
+
 def handle_throttled(error: RateLimitExceeded):
     """429 in the one JSON shape, with Retry-After: the seconds until the exceeded limit's
     window lets this client (or e-mail) in again."""
@@ -97,22 +102,27 @@ def _configured(key: str):
     return lambda: current_app.config[key]
 
 
-def throttled(blp, per_client: str, per_email: str | None = None, email=email_key):
-    """Limit a view per client address and, if `per_email` names a limit, per e-mail (the body's,
-    or the caller's with `email=caller_email_key`), with the limits the config keys name; its 429
-    is described on the blueprint `blp`. Views use it as `@blp.throttled(...)`.
+def throttled(blp, per_client: str | None = None, per_email: str | None = None,
+              email=email_key, per_user: str | None = None):
+    """Limit a view per client address, per e-mail (the body's, or the caller's with
+    `email=caller_email_key`) and per authenticated user, each with the limit its config key
+    names (any of them may be left out); its 429 is described on the blueprint `blp`. Views use
+    it as `@blp.throttled(...)`.
     """
-    whom = "this client or for this e-mail" if per_email else "this client"
+    whom = " or ".join(name for name, key in (("this client", per_client),
+                                              ("this e-mail", per_email),
+                                              ("this user", per_user)) if key)
     documented = blp.alt_response(
         429, schema=ErrorSchema, description=f"Too many requests from {whom}; see Retry-After"
     )
+    keys = ((per_email, email), (per_user, caller_key), (per_client, get_remote_address))
 
     def decorator(view):
-        if per_email:
-            view = limiter.limit(_configured(per_email), key_func=email,
-                                 scope=per_email.lower(), error_message=THROTTLED_MESSAGE)(view)
-        return documented(limiter.limit(_configured(per_client), key_func=get_remote_address,
-                                        scope=per_client.lower(),
-                                        error_message=THROTTLED_MESSAGE)(view))
+        for config_key, key_func in keys:
+            if config_key:
+                view = limiter.limit(_configured(config_key), key_func=key_func,
+                                     scope=config_key.lower(),
+                                     error_message=THROTTLED_MESSAGE)(view)
+        return documented(view)
 
     return decorator

@@ -64,6 +64,17 @@ def require(role: str, right: str) -> None:
                             "bucketlist.")
 
 
+def require_removal(bucketlist: Bucketlist, user_id: int) -> None:
+    """Who may remove a member: the owner anyone but themself (409: an owner leaves by deleting
+    the bucketlist), a member themself (leaving); any other member gets a 403."""
+    me = current_user().id
+    if bucketlist.role == OWNER and user_id == me:
+        raise APIError(409, "The owner cannot leave their bucketlist; delete it instead.")
+    if bucketlist.role != OWNER and user_id != me:
+        raise APIError(403, f"To remove another member you need to be its owner; you are a "
+                            f"{bucketlist.role} of this bucketlist.")
+
+
 def get_bucketlist(bucketlist_id: int, right: str, lock: bool = False) -> Bucketlist:
     """The bucketlist with this id, its `role` set to the caller's, if the caller may use
     `right` on it: 404 for a stranger, 403 for a member without the role. `lock` holds its row

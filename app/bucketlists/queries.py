@@ -124,10 +124,35 @@ def get_bucketlist_with_items(bucketlist_id: int, limit: int) -> dict:
         BUCKETLIST_WITH_ITEMS,
         {"bucketlist_id": bucketlist_id, "caller_id": current_user().id, "rows": limit + 1},
     ).all()
+    return _bucketlist(rows, (*BUCKETLIST_FIELDS, "role"), bucketlist_id, limit)
+
+
+# The same for whoever holds a public link: no caller, so no role.
+ANY_BUCKETLIST_WITH_ITEMS = (
+    db.select(*(getattr(Bucketlist, name) for name in BUCKETLIST_FIELDS),
+              *(getattr(Item, name) for name in ITEM_FIELDS))
+    .outerjoin(Item, Item.bucketlist_id == Bucketlist.id)
+    .where(Bucketlist.id == bindparam("bucketlist_id"))
+    .order_by(Item.id)
+    .limit(bindparam("rows"))
+)
+
+
+def bucketlist_with_items(bucketlist_id: int, limit: int) -> dict:
+    """The bucketlist with this id and its first `limit` goals, whoever asks (a public link's
+    reader): as `get_bucketlist_with_items`, without a role."""
+    rows = db.session.connection().execute(
+        ANY_BUCKETLIST_WITH_ITEMS, {"bucketlist_id": bucketlist_id, "rows": limit + 1}).all()
+    return _bucketlist(rows, BUCKETLIST_FIELDS, bucketlist_id, limit)
+
+
+def _bucketlist(rows: list, fields: tuple, bucketlist_id: int, limit: int) -> dict:
+    """The bucketlist of these joined rows (its `fields`, then its goals' columns) as plain data
+    with at most `limit` goals and the counts of all of them; 404 without rows."""
     if not rows:
         abort(404, description=BUCKETLIST_NOT_FOUND)
-    split = len(BUCKETLIST_FIELDS) + 1  # and the role
-    bucketlist = dict(zip((*BUCKETLIST_FIELDS, "role"), rows[0][:split], strict=True))
+    split = len(fields)
+    bucketlist = dict(zip(fields, rows[0][:split], strict=True))
     # A bucketlist without goals comes as one row whose item columns are NULL.
     items = [dict(zip(ITEM_FIELDS, row[split:], strict=True))
              for row in rows if row[split] is not None]
