@@ -1,13 +1,14 @@
 """Benchmark: a user with 100,000 bucketlists lists, searches and sorts as fast as one with ten.
 
-    .venv/bin/python bench/list_scaling.py [--rows 100000] [--repeat 30]
+    .venv/bin/python bench/list_scaling.py [--rows 100000] [--shared 1000] [--repeat 30]
 
 Runs in-process (Flask test client, the real views and queries) against a real PostgreSQL
 (TEST_DATABASE_URL, or a throwaway one), on a scratch database migrated to head. Prints whether
 the server has pg_trgm (the migration makes trigram indexes for `?q=` only where it does), the
 median time of each request for both users, the ratio, and the plan PostgreSQL chose for each
 query. Run it on both kinds of server: Debian's PostgreSQL has pg_trgm, the pip-installed
-throwaway server has not.
+throwaway server has not. Both users are also members of --shared bucketlists of a third user
+(half as editor, half as viewer), so every list mixes owned and shared rows.
 """
 
 import argparse
@@ -23,6 +24,7 @@ from sqlalchemy import text
 
 from app import create_app, db
 from app.models import Bucketlist, Item, User
+from app.sharing.models import Membership
 from app.timestamps import utcnow
 from tests.database import ensure_test_database, scratch_database
 
@@ -36,6 +38,8 @@ REQUESTS = {
     "search q=zanzibar (rare)": "/bucketlists/?q=zanzibar",
     "search q=kyoto 7 (1 in 80)": "/bucketlists/?q=kyoto%207",
     "search q=oslo 999 (1 in 1,000)": "/bucketlists/?q=oslo%20999",
+    "role=viewer (shared only), page 1": "/bucketlists/?role=viewer",
+    "role=owner, sorted by name": "/bucketlists/?role=owner&sort=name",
     "one bucketlist with its items": "/bucketlists/{some_id}",
     "items of a 1,000-item list, done=true": "/bucketlists/{some_id}/items/?done=true",
 }
@@ -45,8 +49,9 @@ def name_for(number: int) -> str:
     return f"{WORDS[number % 10]} {PLACES[number % 8]} {number % 1000}"
 
 
-def seed(rows: int) -> dict:
-    """A user with `rows` bucketlists (one holding 1,000 items) and a user with ten."""
+def seed(rows: int, shared: int = 0) -> dict:
+    """A user with `rows` bucketlists (one holding 1,000 items) and a user with ten, both
+    members of `shared` bucketlists of a third user."""
     heavy = User(email="heavy@example.com", password="heavy password")
     light = User(email="light@example.com", password="light password")
     db.session.add_all([heavy, light])
@@ -66,6 +71,20 @@ def seed(rows: int) -> dict:
                                                     owner.id, "date_created": now,
                                                     "date_modified": now}])
     db.session.commit()
+    if shared:
+        sharer = User(email="sharer@example.com", password="sharer password")
+        db.session.add(sharer)
+        db.session.commit()
+        db.session.execute(db.insert(Bucketlist), [
+            {"name": f"Shared {name_for(number)}", "created_by": sharer.id,
+             "date_created": now, "date_modified": now} for number in range(shared)])
+        shared_ids = db.session.scalars(db.select(Bucketlist.id).where(
+            Bucketlist.created_by == sharer.id)).all()
+        db.session.execute(db.insert(Membership), [
+            {"bucketlist_id": bucketlist_id, "user_id": member.id,
+             "role": "editor" if number % 2 else "viewer", "date_added": now}
+            for member in (heavy, light) for number, bucketlist_id in enumerate(shared_ids)])
+        db.session.commit()
     ids = {}
     for owner in (heavy, light):
         some = db.session.scalar(db.select(Bucketlist.id).where(Bucketlist.created_by == owner.id)
@@ -123,6 +142,8 @@ def explain(app, path, email) -> str:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--shared", type=int, default=1000,
+                        help="bucketlists shared with both users")
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
     ensure_test_database()
@@ -131,8 +152,9 @@ def main():
         with app.app_context():
             flask_migrate.upgrade()
             start = time.perf_counter()
-            ids = seed(args.rows)
-            print(f"seeded {args.rows:,} + 10 bucketlists in {time.perf_counter() - start:.1f} s")
+            ids = seed(args.rows, args.shared)
+            print(f"seeded {args.rows:,} + 10 bucketlists, and {args.shared:,} shared with both "
+                  f"users, in {time.perf_counter() - start:.1f} s")
             version = db.session.scalar(text("SHOW server_version"))
             trigram = db.session.scalar(text(
                 "SELECT count(*) FROM pg_indexes WHERE indexname LIKE '%\\_trgm' ESCAPE '\\'"))
