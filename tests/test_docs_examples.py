@@ -5,8 +5,8 @@ stops working fails the suite.
 An example block is a ```sh block that calls the API (`$B/…`). Its commands run in one shell, in
 reading order, as a reader pastes them. A command whose comment starts with a status (`# 201`)
 must answer that status, and the quoted text after it (`# 200 "Borabora"`) must be in what it
-printed; `RESET=…` takes the token of the mail the server printed, as the reader copies it from
-the `make run` terminal.
+printed; `RESET=token-from-the-mail` (any such name) takes the token of the mail the server printed
+last, as the reader copies it from the `make run` terminal.
 """
 
 import os
@@ -24,9 +24,12 @@ PAGES = ["README.md", "docs/api.md"]
 BLOCK = re.compile(r"^```sh\n(.*?)^```", re.MULTILINE | re.DOTALL)
 CHECKED = re.compile(r"^(curl .*?)\s+#\s*(\d{3})\b(?:\s*\"([^\"]*)\")?.*$", re.DOTALL)
 CURL = shutil.which("curl")
+# `RESET=token-from-the-mail`: the reader pastes the token of the mail the server printed last.
+MAILED = re.compile(r"^([A-Z_]+)=token-from-the-mail\b")
 
 # What the examples need besides themselves: `check` runs a documented command and compares its
-# status (and text); `mailed_token` waits for the server to print a reset mail's token.
+# status (and text); `mailed_token` waits for the server to print a mail with a token it has not
+# printed before.
 PRELUDE = r"""
 set -e
 BODY=$(mktemp)
@@ -45,7 +48,7 @@ check() {
 mailed_token() {
   for _ in $(seq 100); do
     token=$(grep -o 'token=[A-Za-z0-9_-]*' "$SERVER_LOG" | tail -n 1 | cut -d= -f2)
-    if [ -n "$token" ]; then echo "$token"; return; fi
+    if [ -n "$token" ] && [ "$token" != "$LAST_MAILED" ]; then echo "$token"; return; fi
     sleep 0.1
   done
   echo "no mail in the server's log" >&2; exit 1
@@ -77,8 +80,9 @@ def script(port: int) -> str:
                 continue
             for command in commands(block):
                 command = command.replace("127.0.0.1:5000", f"127.0.0.1:{port}")
-                if command.startswith("RESET="):
-                    command = "RESET=$(mailed_token)"
+                mailed = MAILED.match(command)
+                if mailed:
+                    command = f"{mailed[1]}=$(mailed_token) && LAST_MAILED=${mailed[1]}"
                 checked = CHECKED.match(command)
                 if checked:
                     curl, status, text = checked.groups()
