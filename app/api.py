@@ -15,7 +15,7 @@ import flask_smorest
 from flask_smorest.utils import resolve_schema_instance
 from marshmallow import Schema
 from werkzeug.exceptions import NotFound
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from app import conditional, idempotency
 from app.auth import guard, throttling
@@ -41,6 +41,13 @@ class IdConverter(IntegerConverter):
         return number
 
 
+class TokenConverter(BaseConverter):
+    """`<token:name>`: a token this service issued, URL-safe, 1 to 256 characters; any other
+    text names nothing (404)."""
+
+    regex = "[A-Za-z0-9_-]{1,256}"
+
+
 class Api(flask_smorest.Api):
     """flask-smorest's Api with the app's own error shape and handlers, and its bearer scheme."""
 
@@ -49,12 +56,15 @@ class Api(flask_smorest.Api):
 
     def init_app(self, app, *, spec_kwargs=None) -> None:
         app.url_map.converters["id"] = IdConverter
+        app.url_map.converters["token"] = TokenConverter
         plugins = [conditional.ConditionalRequestsPlugin()]
         super().init_app(app, spec_kwargs={**(spec_kwargs or {}), "extra_plugins": plugins})
         conditional.describe(self.spec)
         self.register_converter(
             IdConverter, lambda converter: {"type": "integer", "minimum": 1, "maximum": MAX_ID}
         )
+        self.register_converter(TokenConverter, lambda converter: {
+            "type": "string", "pattern": f"^{TokenConverter.regex}$", "maxLength": 256})
         self.spec.components.security_scheme(
             guard.BEARER_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         )

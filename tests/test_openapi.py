@@ -42,7 +42,8 @@ class OpenAPITestCase(BaseTestCase):
         throttled = {("post", "/auth/register"), ("post", "/auth/login"),
                      ("post", "/auth/refresh"), ("put", "/auth/password"),
                      ("delete", "/auth/me"), ("post", "/auth/password-reset"),
-                     ("post", "/auth/password-reset/confirm")}
+                     ("post", "/auth/password-reset/confirm"),
+                     ("post", "/bucketlists/{bucketlist_id}/invitations/")}
         documented = {(method, path) for path, operations in self.spec["paths"].items()
                       for method, operation in operations.items()
                       if method != "parameters" and "429" in operation["responses"]}
@@ -60,7 +61,7 @@ class OpenAPITestCase(BaseTestCase):
                 with self.subTest(path=path, method=method):
                     secured = operation.get("security") == [{"bearerAuth": []}]
                     needs_token = path.startswith("/bucketlists") or path in (
-                        "/auth/logout", "/auth/me", "/auth/password")
+                        "/auth/logout", "/auth/me", "/auth/password", "/invitations/accept")
                     self.assertEqual(secured, needs_token)
                     if secured:
                         self.assertIn("401", operation["responses"])
