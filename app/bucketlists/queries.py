@@ -36,15 +36,16 @@ def page_of_bucketlists(args: dict) -> Page:
     counts and the caller's `role`.
 
     The owned ones and the shared ones are read as two branches of a UNION ALL, each on its own
-    index (bucketlists by owner, memberships by user), which PostgreSQL merges in the order asked
-    for; the total is the owner's counter plus a count of memberships unless `q` narrows them.
+    index (bucketlists by owner, memberships by user) and each cut to the rows up to the end of
+    the page, so a page costs what it did with owned bucketlists alone; the total is the owner's
+    counter plus a count of memberships unless `q` narrows them.
     """
     me, role = current_user().id, args.get("role")
     columns = [getattr(Bucketlist, name) for name in SORTABLE]
     branches = []
     if role in (None, OWNER):
-        branches.append(db.select(*columns, literal(OWNER).label("role"))
-                        .where(Bucketlist.created_by == me))
+        owner = literal(OWNER, Membership.role.type).label("role")
+        branches.append(db.select(*columns, owner).where(Bucketlist.created_by == me))
     if role != OWNER:
         shared = (db.select(*columns, Membership.role.label("role"))
                   .join(Membership, Membership.bucketlist_id == Bucketlist.id)
@@ -54,15 +55,17 @@ def page_of_bucketlists(args: dict) -> Page:
         pattern = like_pattern(args["q"])
         branches = [branch.where(Bucketlist.name.ilike(pattern, escape="\\"))
                     for branch in branches]
-    reachable = union_all(*branches).subquery("reachable") if len(branches) > 1 else (
-        branches[0].subquery("reachable"))
     total = None if args.get("q") else _total(me, role)
     if total is None:
-        total = db.session.scalar(db.select(func.count()).select_from(reachable))
-    order = sort_order(reachable.c, args["sort"])
-    page = (db.select(reachable).order_by(*order)
-            .limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
-            .subquery("page"))
+        total = db.session.scalar(db.select(func.count()).select_from(
+            union_all(*branches).subquery()))
+    offset = (args["page"] - 1) * args["per_page"]
+    order = sort_order(Bucketlist, args["sort"])
+    # No branch can give the page more than its first offset + per_page rows in this order.
+    cut = [branch.order_by(*order).limit(offset + args["per_page"]) for branch in branches]
+    reachable = (union_all(*cut) if len(cut) > 1 else cut[0]).subquery("reachable")
+    page = (db.select(reachable).order_by(*sort_order(reachable.c, args["sort"]))
+            .limit(args["per_page"]).offset(offset).subquery("page"))
     rows = db.session.execute(
         db.select(Bucketlist, page.c.role).join(page, page.c.id == Bucketlist.id)
         .options(*WITH_COUNTS).order_by(*sort_order(page.c, args["sort"]))
