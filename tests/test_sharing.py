@@ -197,6 +197,30 @@ class MembersTestCase(SharingTestCase):
         self.assertEqual(self.as_("editor").get("/auth/me").get_json()["bucketlists_count"], 0)
 
 
+class TogetherTestCase(SharingTestCase):
+    """What held for one user holds among members."""
+
+    def test_idempotency_keys_are_each_callers_own(self):
+        goals = f"{self.path}/items/"
+        answers = [self.as_(who).post(goals, json={"name": who},
+                                      headers={"Idempotency-Key": "same-key"})
+                   for who in ("owner", "editor", "owner")]
+        self.assertEqual([answer.status_code for answer in answers], [201, 201, 201])
+        self.assertEqual(answers[2].headers.get("Idempotent-Replayed"), "true")
+        names = [item["name"] for item in self.as_("viewer").get(goals).get_json()]
+        self.assertEqual(names, ["Fly", "owner", "editor"])
+
+    def test_the_owner_finds_the_invite_form_on_the_invitations_page(self):
+        page = self.as_("owner").get(f"{self.path}/invitations/",
+                                     headers={"Accept": "text/html"}).get_data(as_text=True)
+        self.assertIn('data-method="POST"', page)
+        self.assertIn('data-field="email"', page)
+        self.assertIn('data-field="role"', page)
+        members = self.as_("viewer").get(f"{self.path}/members/",
+                                         headers={"Accept": "text/html"}).get_data(as_text=True)
+        self.assertIn("owner@example.com", members)
+
+
 class ListTestCase(SharingTestCase):
     def test_role_filters_and_totals_stay_true(self):
         for number in range(3):
