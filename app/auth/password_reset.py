@@ -10,7 +10,7 @@ PASSWORD_RESET_LIFETIME_SECONDS.
 import secrets
 from datetime import timedelta
 
-from flask import current_app, request, url_for
+from flask import current_app
 from marshmallow import ValidationError
 
 from app import jobs
@@ -19,6 +19,7 @@ from app.auth.models import PasswordResetToken, token_digest
 from app.auth.schemas import PasswordResetConfirmSchema, PasswordResetSchema
 from app.auth.views import blp
 from app.database import db, delete_where
+from app.links import public_url_for
 from app.mail import send_mail
 from app.models import User
 from app.schemas import MessageSchema
@@ -40,17 +41,6 @@ The link works once. If you did not ask, ignore this mail: your password stays a
 """
 
 
-def _confirm_url() -> str:
-    """The reset form's address: PUBLIC_URL's, else this request's host.
-
-    Production and staging refuse to start with MAIL_SERVER but without PUBLIC_URL, so a mail
-    they send never takes its link from a Host header; development, which only logs mail unless
-    told otherwise, falls back to the request's host.
-    """
-    base = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
-    return base + url_for("auth.confirm_password_reset")
-
-
 @blp.post("/auth/password-reset")
 @blp.arguments(PasswordResetSchema, location="json_or_form")
 @blp.response(202, MessageSchema,
@@ -59,7 +49,7 @@ def _confirm_url() -> str:
                per_email="PASSWORD_RESET_LIMIT_PER_EMAIL")
 def request_password_reset(data: dict):
     """Mail a password reset link to this e-mail, if it is registered."""
-    jobs.submit_password_reset_mail(data["email"], _confirm_url())
+    jobs.submit_password_reset_mail(data["email"], public_url_for("auth.confirm_password_reset"))
     return {"message": REQUESTED_MESSAGE}
 
 

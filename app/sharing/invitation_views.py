@@ -5,7 +5,7 @@ or not the address has an account."""
 import secrets
 from datetime import timedelta
 
-from flask import current_app, request, url_for
+from flask import current_app
 from flask.views import MethodView
 from marshmallow import ValidationError
 
@@ -15,6 +15,7 @@ from app.auth.guard import current_user
 from app.bucketlists.access import MANAGE_MEMBERS, bucketlist_access
 from app.database import db, delete_where
 from app.errors import APIError
+from app.links import public_url_for
 from app.models import Bucketlist, User
 from app.schemas import ErrorSchema, MessageSchema
 from app.sharing.models import Invitation, Membership, token_digest
@@ -43,10 +44,6 @@ token={token}
 
 If you did not expect this, ignore this mail.
 """
-
-
-def _public_base() -> str:
-    return current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
 
 
 def pending(bucketlist_id: int):
@@ -109,7 +106,7 @@ class InvitationsView(MethodView):
         db.session.add(Invitation(bucketlist_id=bucketlist.id, email=email, role=data["role"],
                                   token_hash=token_digest(token), invited_by=current_user().id,
                                   date_created=now, expires_at=now + timedelta(seconds=lifetime)))
-        link = f"{_public_base()}{url_for('invitations.AcceptView')}#token={token}"
+        link = f"{public_url_for('invitations.AcceptView')}#token={token}"
         article = "an" if data["role"] == "editor" else "a"
         jobs.submit_mail(email, SUBJECT, MAIL_TEXT.format(
             inviter=current_user().email, name=bucketlist.name, article=article,

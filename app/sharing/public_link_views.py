@@ -4,7 +4,7 @@ or user id of anyone."""
 
 import secrets
 
-from flask import current_app, request, url_for
+from flask import current_app
 from flask.views import MethodView
 
 from app.api import Blueprint
@@ -12,6 +12,7 @@ from app.bucketlists.access import MANAGE_LINK, bucketlist_access
 from app.bucketlists.queries import bucketlist_with_items
 from app.database import db
 from app.errors import APIError
+from app.links import public_url_for
 from app.models import Bucketlist
 from app.schemas import MessageSchema
 from app.sharing.models import PublicLink, token_digest
@@ -38,8 +39,7 @@ class PublicLinkView(MethodView):
         token = secrets.token_urlsafe(32)
         db.session.execute(db.delete(PublicLink).where(PublicLink.bucketlist_id == bucketlist.id))
         db.session.add(PublicLink(bucketlist_id=bucketlist.id, token_hash=token_digest(token)))
-        base = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
-        return {"url": base + url_for("public_links.SharedView", token=token)}
+        return {"url": public_url_for("public_links.SharedView", token=token)}
 
     @blp.response(200, MessageSchema, description="Revoked")
     def delete(self, bucketlist: Bucketlist):
