@@ -94,6 +94,26 @@ class LiveBrowserTestCase(unittest.TestCase):
         cls._server.__exit__(None, None, None)
 
 
+class MailingBrowserTestCase(LiveBrowserTestCase):
+    """A live browser test whose server mails to `cls.smtp` (an SMTP server of the test's own),
+    with links under the server's own address."""
+
+    @classmethod
+    def setUpClass(cls):
+        from tests.mail import SMTPServer
+
+        cls.smtp = SMTPServer()
+        cls.smtp.start()
+        cls.server_env = {**cls.server_env, "MAIL_SERVER": "127.0.0.1",
+                          "MAIL_PORT": str(cls.smtp.port), "PUBLIC_URL": "http://127.0.0.1:{port}"}
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.smtp.stop()
+
+
 @NEEDS_CHROMIUM
 class BrowserTestCase(LiveBrowserTestCase):
     """Log in, create, rename and delete through the pages; use /docs with the network cut off."""

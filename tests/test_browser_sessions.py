@@ -11,13 +11,13 @@ import unittest
 
 import jwt
 
-from tests.mail import SMTPServer, delivered, reset_token
+from tests.mail import delivered, reset_token
 from tests.test_browser import (
     NEEDS_CHROMIUM,
     SCREENSHOTS,
     TIMEOUT_MS,
     USER,
-    LiveBrowserTestCase,
+    MailingBrowserTestCase,
     api_status,
     register,
 )
@@ -28,26 +28,16 @@ ACCESS_TOKEN_SECONDS = 3
 def session_of(token: str) -> str:
     """The login session an access token names (its `sid`), read without checking it."""
     return jwt.decode(token, options={"verify_signature": False})["sid"]
+
+
 NEW_PASSWORD = "a brand new password"
 
 
 @NEEDS_CHROMIUM
-class SessionBrowserTestCase(LiveBrowserTestCase):
+class SessionBrowserTestCase(MailingBrowserTestCase):
     """The page keeps a session alive with its refresh token; account forms do what they say."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.smtp = SMTPServer()
-        cls.smtp.start()
-        cls.server_env = {"TOKEN_LIFETIME_SECONDS": str(ACCESS_TOKEN_SECONDS),
-                          "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(cls.smtp.port),
-                          "PUBLIC_URL": "http://127.0.0.1:{port}"}
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        cls.smtp.stop()
+    server_env = {"TOKEN_LIFETIME_SECONDS": str(ACCESS_TOKEN_SECONDS)}
 
     def setUp(self):
         self.errors = []

@@ -9,12 +9,12 @@ import json
 import os
 import urllib.request
 
-from tests.mail import SMTPServer, delivered, reset_token
+from tests.mail import delivered, reset_token
 from tests.test_browser import (
     NEEDS_CHROMIUM,
     SCREENSHOTS,
     TIMEOUT_MS,
-    LiveBrowserTestCase,
+    MailingBrowserTestCase,
     api_call,
     register,
 )
@@ -31,21 +31,12 @@ def token_of(base: str, user: dict) -> str:
 
 
 @NEEDS_CHROMIUM
-class SharingBrowserTestCase(LiveBrowserTestCase):
+class SharingBrowserTestCase(MailingBrowserTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.smtp = SMTPServer()
-        cls.smtp.start()
-        cls.server_env = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(cls.smtp.port),
-                          "PUBLIC_URL": "http://127.0.0.1:{port}"}
         super().setUpClass()
         register(cls.base, OWNER)
         register(cls.base, INVITEE)
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        cls.smtp.stop()
 
     def setUp(self):
         self.errors = []

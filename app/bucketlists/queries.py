@@ -62,7 +62,9 @@ def page_of_bucketlists(args: dict) -> Page:
     offset = (args["page"] - 1) * args["per_page"]
     order = sort_order(Bucketlist, args["sort"])
     # No branch can give the page more than its first offset + per_page rows in this order.
-    cut = [branch.order_by(*order).limit(offset + args["per_page"]) for branch in branches]
+    # (Each in a subquery of its own: SQLite takes no ORDER BY or LIMIT inside a UNION ALL.)
+    cut = [db.select(branch.order_by(*order).limit(offset + args["per_page"]).subquery())
+           for branch in branches]
     reachable = (union_all(*cut) if len(cut) > 1 else cut[0]).subquery("reachable")
     page = (db.select(reachable).order_by(*sort_order(reachable.c, args["sort"]))
             .limit(args["per_page"]).offset(offset).subquery("page"))
