@@ -20,6 +20,7 @@ from werkzeug.routing import BaseConverter, IntegerConverter
 from app import conditional, idempotency
 from app.auth import guard, throttling
 from app.auth.throttling import email_key
+from app.bucketlists import access
 from app.method_views import is_method_view
 from app.models import MAX_ID
 from app.parser import Parser
@@ -127,6 +128,21 @@ class Blueprint(flask_smorest.Blueprint):
         """`@blp.auth_required`: the view runs only for an authenticated caller (else 401);
         see app/auth/guard.py."""
         return guard.auth_required(self, view)
+
+    def bucketlist_access(self, **rights: str):
+        """`@blp.bucketlist_access(get=READ, ...)` on a MethodView: each method gets the
+        bucketlist its caller may use the right on; one a member may be refused documents its
+        403. See app/bucketlists/access.py."""
+
+        def decorator(view):
+            for method, right in rights.items():
+                if access.can_forbid(right):
+                    forbidden = self.alt_response(
+                        403, schema=ErrorSchema, description=f"The caller's role may not {right}")
+                    setattr(view, method, forbidden(getattr(view, method)))
+            return access.bucketlist_access(**rights)(view)
+
+        return decorator
 
     def throttled(self, per_client: str | None = None, per_email: str | None = None,
                   email=email_key, per_user: str | None = None):

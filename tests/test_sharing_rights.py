@@ -106,6 +106,22 @@ class RightsTableTestCase(SharingTestCase):
         self.assertEqual(routes - named, set(), "routes without a row in ROWS")
         self.assertEqual(named - routes, set(), "rows of routes that do not exist")
 
+    def test_every_operation_that_can_refuse_a_member_documents_its_403(self):
+        spec = self.client().get("/openapi.json").get_json()["paths"]
+        for method, path, _, expected in ROWS:
+            operation = spec[re.sub(r"\{([a-z]+)\}", spec_name, path)][method.lower()]
+            with self.subTest(method=method, path=path):
+                self.assertEqual("403" in operation["responses"], 403 in expected.values())
+
+
+SPEC_NAMES = {"bucketlist": "bucketlist_id", "item": "item_id", "invitation": "invitation_id",
+              "member": "user_id", "token": "token"}
+
+
+def spec_name(match) -> str:
+    """The OpenAPI name of a path variable of the table (`{item}` is `{item_id}`)."""
+    return "{" + SPEC_NAMES[match[1]] + "}"
+
 
 def pattern(path: str) -> str:
     """A path with each variable as `<>`, whether Flask's (`<id:item_id>`) or the table's."""

@@ -31,12 +31,19 @@ RENAME = "rename the bucketlist"
 DELETE = "delete the bucketlist"
 MANAGE_MEMBERS = "invite, change roles and remove members"
 MANAGE_LINK = "manage the public link"
+# Any member may ask; `require_removal` then lets the owner remove others and a member leave.
+REMOVE_MEMBER = "remove a member, or leave"
 RIGHTS = {READ: VIEWER, CHANGE_GOALS: EDITOR, RENAME: EDITOR, DELETE: OWNER,
-          MANAGE_MEMBERS: OWNER, MANAGE_LINK: OWNER}
+          MANAGE_MEMBERS: OWNER, MANAGE_LINK: OWNER, REMOVE_MEMBER: VIEWER}
 RANK = {VIEWER: 1, EDITOR: 2, OWNER: 3}
 # For a method whose own query keeps to the bucketlists the caller may read (and names the
 # caller's role in its answer): the bucketlist's GET, the API's most frequent read, in one query.
 READ_IN_ITS_QUERY = "read, in the method's own query"
+
+
+def can_forbid(right: str) -> bool:
+    """Whether a member may be refused this right with a 403: any but reading."""
+    return right not in (READ, READ_IN_ITS_QUERY)
 
 
 def caller_role():

@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from app.api import Blueprint
 from app.auth.guard import current_user
-from app.bucketlists.access import DELETE, READ_IN_ITS_QUERY, RENAME, bucketlist_access
+from app.bucketlists.access import DELETE, READ_IN_ITS_QUERY, RENAME
 from app.bucketlists.pagination import PAGING_HEADERS, paging_headers
 from app.bucketlists.queries import get_bucketlist_with_items, page_of_bucketlists
 from app.bucketlists.schemas import (
@@ -70,7 +70,7 @@ class BucketlistsView(MethodView):
 
 @blp.route("/bucketlists/<id:bucketlist_id>")
 @blp.auth_required
-@bucketlist_access(get=READ_IN_ITS_QUERY, put=RENAME, delete=DELETE)
+@blp.bucketlist_access(get=READ_IN_ITS_QUERY, put=RENAME, delete=DELETE)
 @blp.etag
 class BucketlistView(MethodView):
     """A bucketlist the caller owns or is a member of. GET reads it and its goals in one query

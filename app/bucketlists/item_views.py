@@ -5,7 +5,7 @@ from flask import current_app, url_for
 from flask.views import MethodView
 
 from app.api import Blueprint
-from app.bucketlists.access import CHANGE_GOALS, READ, bucketlist_access
+from app.bucketlists.access import CHANGE_GOALS, READ
 from app.bucketlists.pagination import PAGING_HEADERS, paginate, paging_headers
 from app.bucketlists.schemas import (
     ItemInputSchema,
@@ -22,7 +22,7 @@ blp = Blueprint("items", __name__, description="The goals in your bucketlists")
 
 @blp.route("/bucketlists/<id:bucketlist_id>/items/", strict_slashes=False)
 @blp.auth_required
-@bucketlist_access(get=READ, post=CHANGE_GOALS)
+@blp.bucketlist_access(get=READ, post=CHANGE_GOALS)
 @blp.etag
 class ItemsView(MethodView):
     """The goals of a bucketlist the caller owns or is a member of."""
@@ -54,7 +54,7 @@ class ItemsView(MethodView):
 
 @blp.route("/bucketlists/<id:bucketlist_id>/items/<id:item_id>")
 @blp.auth_required
-@bucketlist_access(get=READ, put=CHANGE_GOALS, patch=CHANGE_GOALS, delete=CHANGE_GOALS)
+@blp.bucketlist_access(get=READ, put=CHANGE_GOALS, patch=CHANGE_GOALS, delete=CHANGE_GOALS)
 @blp.etag
 class ItemView(MethodView):
     """One goal of a bucketlist the caller owns or is a member of; each write checks If-Match

@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from app import jobs
 from app.api import Blueprint
 from app.auth.guard import current_user
-from app.bucketlists.access import MANAGE_MEMBERS, bucketlist_access
+from app.bucketlists.access import MANAGE_MEMBERS
 from app.database import db, delete_where
 from app.errors import APIError
 from app.links import public_url_for
@@ -63,7 +63,7 @@ def seats_taken(bucketlist_id: int) -> int:
 
 @blp.route("/bucketlists/<id:bucketlist_id>/invitations/", strict_slashes=False)
 @blp.auth_required
-@bucketlist_access(get=MANAGE_MEMBERS, post=MANAGE_MEMBERS)
+@blp.bucketlist_access(get=MANAGE_MEMBERS, post=MANAGE_MEMBERS)
 class InvitationsView(MethodView):
     """The pending invitations of a bucketlist (its owner only)."""
 
@@ -116,7 +116,7 @@ class InvitationsView(MethodView):
 
 @blp.route("/bucketlists/<id:bucketlist_id>/invitations/<id:invitation_id>")
 @blp.auth_required
-@bucketlist_access(delete=MANAGE_MEMBERS)
+@blp.bucketlist_access(delete=MANAGE_MEMBERS)
 class InvitationView(MethodView):
     """One pending invitation (its bucketlist's owner only)."""
 

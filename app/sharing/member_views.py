@@ -5,7 +5,7 @@ from flask.views import MethodView
 
 from app.api import Blueprint
 from app.auth.guard import current_user
-from app.bucketlists.access import MANAGE_MEMBERS, READ, bucketlist_access, require_removal
+from app.bucketlists.access import MANAGE_MEMBERS, READ, REMOVE_MEMBER, require_removal
 from app.database import db
 from app.errors import APIError
 from app.models import Bucketlist, User
@@ -19,7 +19,7 @@ MEMBER_NOT_FOUND = "Member not found."
 
 @blp.route("/bucketlists/<id:bucketlist_id>/members/", strict_slashes=False)
 @blp.auth_required
-@bucketlist_access(get=READ)
+@blp.bucketlist_access(get=READ)
 class MembersView(MethodView):
     """The owner and members of a bucketlist."""
 
@@ -45,7 +45,7 @@ class MembersView(MethodView):
 
 @blp.route("/bucketlists/<id:bucketlist_id>/members/<id:user_id>")
 @blp.auth_required
-@bucketlist_access(patch=MANAGE_MEMBERS, delete=READ)
+@blp.bucketlist_access(patch=MANAGE_MEMBERS, delete=REMOVE_MEMBER)
 class MemberView(MethodView):
     """One member of a bucketlist."""
 

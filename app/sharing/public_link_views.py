@@ -8,7 +8,7 @@ from flask import current_app
 from flask.views import MethodView
 
 from app.api import Blueprint
-from app.bucketlists.access import MANAGE_LINK, bucketlist_access
+from app.bucketlists.access import MANAGE_LINK
 from app.bucketlists.queries import bucketlist_with_items
 from app.database import db
 from app.errors import APIError
@@ -24,7 +24,7 @@ LINK_NOT_FOUND = "This link does not exist or was revoked."
 
 @blp.route("/bucketlists/<id:bucketlist_id>/public-link")
 @blp.auth_required
-@bucketlist_access(put=MANAGE_LINK, delete=MANAGE_LINK)
+@blp.bucketlist_access(put=MANAGE_LINK, delete=MANAGE_LINK)
 class PublicLinkView(MethodView):
     """The public link of a bucketlist (its owner only)."""
 
