@@ -41,7 +41,10 @@ class InvitationTestCase(SharingTestCase):
         self.assertEqual(known.status_code, 202)
         messages = delivered(self.smtp.inbox, count=5, timeout=10)
         self.assertEqual(messages[-1]["To"], "nobody@example.com")
-        self.assertIn("/invitations/accept#token=", messages[-1].get_content())
+        text = messages[-1].get_content()
+        self.assertIn("/invitations/accept#token=", text)
+        self.assertIn('owner@example.com invites you to their bucketlist "Trip" as a viewer', text)
+        self.assertIn("within 7 days", text)
 
     def test_an_invitation_works_once_and_only_for_its_address(self):
         self.invite("stranger@example.com", "editor")

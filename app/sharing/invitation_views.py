@@ -33,8 +33,8 @@ INVALID_INVITATION = "This invitation is not valid: it was used, withdrawn or ha
 SUBJECT = "You are invited to a bucketlist"
 MAIL_TEXT = """{inviter} invites you to their bucketlist "{name}" as {article} {role}.
 
-To accept, log in to the Bucketlist API with this e-mail address and open this link within
-{days} days:
+To accept, log in to the Bucketlist API with this e-mail address (register it first if you
+have no account) and open this link within {valid_for}:
 
 {link}
 
@@ -44,6 +44,12 @@ token={token}
 
 If you did not expect this, ignore this mail.
 """
+
+
+def duration(seconds: int) -> str:
+    """`7 days`, `36 hours`, `1 hour`: how long, in words, rounded down (at least an hour)."""
+    days, hours = seconds // 86400, max(1, seconds // 3600)
+    return f"{days} days" if days >= 2 else f"{hours} hour{'s' if hours > 1 else ''}"
 
 
 def pending(bucketlist_id: int):
@@ -110,7 +116,7 @@ class InvitationsView(MethodView):
         article = "an" if data["role"] == "editor" else "a"
         jobs.submit_mail(email, SUBJECT, MAIL_TEXT.format(
             inviter=current_user().email, name=bucketlist.name, article=article,
-            role=data["role"], days=max(1, lifetime // 86400), link=link, token=token))
+            role=data["role"], valid_for=duration(lifetime), link=link, token=token))
         return {"message": INVITED_MESSAGE}
 
 
