@@ -24,15 +24,17 @@ PATH = re.compile(r"^/bucketlists/(\d+)$")
 _local = threading.local()
 
 # Everything the view needs, in one round trip: the user, whether the token's session has ended,
-# the caller's bucketlist and its goals (a bucketlist without goals is one row of NULL goal
-# columns).
+# the bucketlist if the caller owns it or is a member, the caller's role, and its goals (a
+# bucketlist without goals is one row of NULL goal columns).
 DETAIL_SQL = (
     "SELECT u.id, s.ended_at IS NOT NULL OR s.id IS NULL, b.id, b.name, b.date_created, "
     "b.date_modified, b.created_by, i.id, i.name, i.done, i.date_created, i.date_modified, "
-    "i.date_done "
+    "i.date_done, CASE WHEN b.created_by = u.id THEN 'owner' ELSE m.role END "
     "FROM users u LEFT JOIN login_sessions s ON s.handle = %(session)s AND s.user_id = u.id "
-    "LEFT JOIN bucketlists b ON b.id = %(bucketlist_id)s AND b.created_by = u.id "
+    "LEFT JOIN bucketlists b ON b.id = %(bucketlist_id)s "
+    "LEFT JOIN memberships m ON m.bucketlist_id = b.id AND m.user_id = u.id "
     "LEFT JOIN items i ON i.bucketlist_id = b.id "
+    "AND (b.created_by = u.id OR m.user_id IS NOT NULL) "
     "WHERE u.id = %(user_id)s ORDER BY i.id LIMIT 1001")
 
 
@@ -73,14 +75,15 @@ def answer(authorization: str, bucketlist_id: int) -> tuple[str, list, bytes]:
     if scheme.lower() != "bearer" or not rows or rows[0][1]:
         return _answer("401 UNAUTHORIZED", {"message": "Invalid token."})
     row = rows[0]
-    if row[2] is None:
+    if row[2] is None or row[13] is None:  # no such bucketlist, or not the caller's to read
         return _answer("404 NOT FOUND", {"message": "Bucketlist not found."})
     items = [{"id": i[7], "name": i[8], "done": i[9], "date_created": _iso(i[10]),
               "date_modified": _iso(i[11]), "date_done": _iso(i[12])}
              for i in rows if i[7] is not None]
     return _answer("200 OK", {
         "id": row[2], "name": row[3], "date_created": _iso(row[4]),
-        "date_modified": _iso(row[5]), "created_by": row[6], "items_count": len(items),
+        "date_modified": _iso(row[5]), "created_by": row[6], "role": row[13],
+        "items_count": len(items),
         "done_count": sum(item["done"] for item in items), "items": items}, etag=True)
 
 

@@ -1,13 +1,15 @@
 """Benchmark: CPU instructions the app's process spends on one GET /bucketlists/<id>, counted.
 
-    .venv/bin/python bench/instructions.py [--requests 900] [--floors] [--metrics]
+    .venv/bin/python bench/instructions.py [--requests 900] [--floors] [--metrics] [--limits-off]
 
 Timings on a shared machine move by 10-20% between runs; instruction counts do not. This runs the
 app in-process (the WSGI call, the real views, queries and hooks, a real PostgreSQL:
 TEST_DATABASE_URL or a throwaway one) under valgrind's callgrind twice, once without and once with
 `--requests` GETs of a bucketlist with three goals, and prints the difference per request: the
-Python side of the request (PostgreSQL's own work is not counted). Needs valgrind
-(`apt-get install valgrind`). Compare two versions by running it on each.
+Python side of the request (PostgreSQL's own work is not counted). The app runs with what
+production ships: rate limiting on, counted in memory:// (RATELIMIT_ENABLED and
+RATELIMIT_STORAGE_URI's defaults); --limits-off also counts it with RATELIMIT_ENABLED=false.
+Needs valgrind (`apt-get install valgrind`). Compare two versions by running it on each.
 
 With --floors it counts the same for bench/floor_app.py (bare WSGI) and bench/flask_floor_app.py
 (the floor's code through bare Flask) on the same data, and prints each one's share of the
@@ -34,7 +36,10 @@ import importlib, json, os, sys
 from werkzeug.test import EnvironBuilder
 from flask_migrate import upgrade
 from app import create_app
-overrides = {"TOKEN_LIFETIME_SECONDS": 3600, **json.loads(os.environ.get("BENCH_OVERRIDES", "{}"))}
+overrides = {"TOKEN_LIFETIME_SECONDS": 3600, "RATELIMIT_ENABLED": True,
+             "RATELIMIT_STORAGE_URI": "memory://", "REGISTER_LIMIT_PER_CLIENT": "1000 per minute",
+             "LOGIN_LIMIT_PER_CLIENT": "1000 per minute",
+             **json.loads(os.environ.get("BENCH_OVERRIDES", "{}"))}
 app = create_app("testing", overrides=overrides)
 app.debug = False
 with app.app_context():
@@ -72,13 +77,16 @@ APPS = {"project": "run:app", "bare WSGI floor": "bench.floor_app:app",
 
 
 def instructions(requests: int, database_url: str, app: str = "run:app",
-                 metrics: bool = False) -> int:
+                 metrics: bool = False, overrides: dict | None = None) -> int:
     """The instructions callgrind counted for the client run with `requests` GETs of `app`
-    (with Prometheus metrics on, as gunicorn's workers record them, if `metrics`)."""
+    (with Prometheus metrics on, as gunicorn's workers record them, if `metrics`; with these
+    config `overrides`)."""
     env = {**os.environ, "TEST_DATABASE_URL": database_url, "PYTHONHASHSEED": "0"}
+    overrides = dict(overrides or {})
     if metrics:
-        env["BENCH_OVERRIDES"] = json.dumps({"METRICS_PORT": 9100})
+        overrides["METRICS_PORT"] = 9100
         env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bucketlist-bench-metrics-")
+    env["BENCH_OVERRIDES"] = json.dumps(overrides)
     result = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c",
          CLIENT, str(requests), app], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
@@ -91,17 +99,21 @@ def main() -> None:
     parser.add_argument("--floors", action="store_true", help="count the two floors too")
     parser.add_argument("--metrics", action="store_true",
                         help="count the project with Prometheus metrics on too")
+    parser.add_argument("--limits-off", action="store_true",
+                        help="count the project with RATELIMIT_ENABLED=false too")
     args = parser.parse_args()
     ensure_test_database()
-    apps = {name: (app, False) for name, app in APPS.items()
+    apps = {name: (app, False, None) for name, app in APPS.items()
             if args.floors or name == "project"}
     if args.metrics:
-        apps["project, metrics on"] = ("run:app", True)
+        apps["project, metrics on"] = ("run:app", True, None)
+    if args.limits_off:
+        apps["project, rate limiting off"] = ("run:app", False, {"RATELIMIT_ENABLED": False})
     counts = {}
-    for name, (app, metrics) in apps.items():
+    for name, (app, metrics, overrides) in apps.items():
         with scratch_database() as empty, scratch_database() as loaded:
-            baseline = instructions(0, empty, app, metrics)
-            total = instructions(args.requests, loaded, app, metrics)
+            baseline = instructions(0, empty, app, metrics, overrides)
+            total = instructions(args.requests, loaded, app, metrics, overrides)
         counts[name] = (total - baseline) / args.requests
     print(machine())
     print(f"GET /bucketlists/<id>, million instructions per request in the app's process "

@@ -1,10 +1,13 @@
 """Benchmark: GET /bucketlists/<id> throughput of the project against a bare-WSGI floor.
 
     .venv/bin/python bench/speed.py [--seconds 10] [--connections 32] [--flask-floor] [--metrics]
+                                    [--limits-off]
 
 Both answer the same JSON and ETag (checked) and run under gunicorn with the same settings
 (gunicorn.conf.py defaults for this machine) on the same PostgreSQL, loaded by wrk (Debian's
-package) with the same token, alternately, twice each.
+package) with the same token, alternately, twice each. The project runs as production ships it:
+rate limiting on (counted in memory://) and gunicorn's JSON access log written (to a pipe nobody
+reads); --limits-off adds a run with RATELIMIT_ENABLED=false beside it.
 Prints requests per second of each and the ratio project / floor. With --flask-floor it also
 serves bench/flask_floor_app.py (the floor's code answered through bare Flask), which shows how
 much of the gap is Flask's own; with --metrics, the project with Prometheus metrics on
@@ -21,6 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.common import WORKER_CLASS, Postgres, free_port, gunicorn, machine, migrate, wrk
 
+# What production runs with, where bench/common.py's gunicorn() differs: limits on, access log on.
+PRODUCTION = {"RATELIMIT_ENABLED": "true", "GUNICORN_ACCESS_LOG": "-"}
 # gunicorn.conf.py's defaults for this machine, unless BENCH_WORKERS / BENCH_THREADS say otherwise.
 WORKERS = int(os.getenv("BENCH_WORKERS", os.cpu_count() * 2))
 THREADS = int(os.getenv("BENCH_THREADS", "1"))
@@ -49,15 +54,19 @@ def seed(base) -> tuple[str, int]:
 
 
 def measure(seconds: int = 10, connections: int = 32, flask_floor: bool = False,
-            metrics: bool = False) -> dict:
+            metrics: bool = False, limits_off: bool = False) -> dict:
     database = Postgres()
     try:
         migrate(database.url)
-        apps = [("project", "run:app", {}), ("floor", "bench.floor_app:app", {})]
+        apps = [("project", "run:app", PRODUCTION), ("floor", "bench.floor_app:app", {})]
         if flask_floor:
             apps.append(("flask floor", "bench.flask_floor_app:app", {}))
         if metrics:
-            apps.append(("project with metrics", "run:app", {"METRICS_PORT": str(free_port())}))
+            apps.append(("project with metrics", "run:app",
+                         {**PRODUCTION, "METRICS_PORT": str(free_port())}))
+        if limits_off:
+            apps.append(("project, rate limiting off", "run:app",
+                         {**PRODUCTION, "RATELIMIT_ENABLED": "false"}))
         results = {name: [] for name, _, _ in apps}
         env = {"TOKEN_LIFETIME_SECONDS": "3600"}
         with gunicorn("run:app", database.url, workers=WORKERS, threads=THREADS,
@@ -78,6 +87,8 @@ def measure(seconds: int = 10, connections: int = 32, flask_floor: bool = False,
         return {"project_rps": project, "floor_rps": floor, "ratio": project / floor,
                 "flask_floor_rps": max(results["flask floor"]) if flask_floor else None,
                 "metrics_rps": max(results["project with metrics"]) if metrics else None,
+                "limits_off_rps": (max(results["project, rate limiting off"]) if limits_off
+                                   else None),
                 "runs": results, "workers": WORKERS, "threads": THREADS,
                 "worker_class": WORKER_CLASS,
                 "connections": connections, "seconds": seconds}
@@ -93,8 +104,11 @@ def main():
                         help="also serve the floor's code through bare Flask")
     parser.add_argument("--metrics", action="store_true",
                         help="also serve the project with Prometheus metrics on (METRICS_PORT)")
+    parser.add_argument("--limits-off", action="store_true",
+                        help="also serve the project with RATELIMIT_ENABLED=false")
     args = parser.parse_args()
-    result = measure(args.seconds, args.connections, args.flask_floor, args.metrics)
+    result = measure(args.seconds, args.connections, args.flask_floor, args.metrics,
+                     args.limits_off)
     print(machine())
     print(f"gunicorn {result['workers']} {result['worker_class']} workers x {result['threads']} "
           f"threads, wrk -c{result['connections']} -d{result['seconds']}s, best of 2 runs each")
@@ -111,6 +125,10 @@ def main():
         print(f"project with metrics on:      {result['metrics_rps']:8.0f} req/s "
               f"(runs {', '.join(f'{r:.0f}' for r in result['runs']['project with metrics'])}), "
               f"{cost:.1%} slower than without")
+    if result["limits_off_rps"]:
+        runs = result["runs"]["project, rate limiting off"]
+        print(f"project, rate limiting off:   {result['limits_off_rps']:8.0f} req/s "
+              f"(runs {', '.join(f'{r:.0f}' for r in runs)})")
     print(f"ratio project / floor: {result['ratio']:.2f}")
 
 

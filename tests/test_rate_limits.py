@@ -1,6 +1,7 @@
 """Throttling of the auth endpoints (Flask-Limiter): per client, per e-mail, shared via Redis."""
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -10,7 +11,7 @@ from unittest import mock
 import redis
 
 from app import create_app
-from app.auth.throttling import THROTTLED_MESSAGE, limiter
+from app.auth.throttling import THROTTLED_MESSAGE, limiter, unlimited
 from tests.base import BaseTestCase, free_port
 from tests.database import release
 from tests.live_server import REDIS, redis_server, wait_for_port
@@ -193,6 +194,21 @@ class RateLimitTestCase(BaseTestCase):
 
 @unittest.skipUnless(REDIS, "redis-server not installed (apt-get install redis-server; .ci/run "
                             "does): the shared-counter test is skipped")
+class UnlimitedRoutesTestCase(BaseTestCase):
+    """Flask-Limiter looks only at the routes that have a limit: exactly those whose OpenAPI
+    description has a 429."""
+
+    def test_the_limiter_skips_exactly_the_routes_without_a_limit(self):
+        spec = self.client().get("/openapi.json").get_json()["paths"]
+        for rule in self.app.url_map.iter_rules():
+            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                operation = spec.get(path, {}).get(method.lower(), {"responses": {}})
+                with self.subTest(method=method, path=rule.rule), self.app.test_request_context(
+                        rule.build(dict.fromkeys(rule.arguments, 1))[1], method=method):
+                    self.assertEqual(unlimited(), "429" not in operation["responses"])
+
+
 class SharedCountersTestCase(BaseTestCase):
     """With a Redis storage URI, every process counts against the same limits."""
 
