@@ -148,6 +148,11 @@ class ItemsTestCase(AuthenticatedTestCase):
         # The user check, and one join of the bucketlist with its goals.
         self.assertEqual(len(self.selects_of(path)), 2)
 
+    def test_a_goal_is_found_with_the_callers_role_in_one_query(self):
+        path = self.item_path(self.add())
+        # The user check, and one query of the goal joined with its bucketlist and membership.
+        self.assertEqual(len(self.selects_of(path)), 2)
+
     def test_bucketlist_list_has_counts(self):
         self.add("a", done=True)
         self.add("b", done=True)

@@ -86,28 +86,39 @@ def get_bucketlist(bucketlist_id: int, right: str, lock: bool = False) -> Bucket
     """The bucketlist with this id, its `role` set to the caller's, if the caller may use
     `right` on it: 404 for a stranger, 403 for a member without the role. `lock` holds its row
     (FOR UPDATE) until the transaction ends, for writes that must not race."""
-    statement = (db.select(Bucketlist, caller_role())
-                 .outerjoin(Membership, caller_membership())
-                 .where(Bucketlist.id == bucketlist_id, reachable_by_caller()))
-    if lock:
-        statement = statement.with_for_update(of=Bucketlist)
-    found = db.session.execute(statement).first()
-    if found is None:
-        raise APIError(404, BUCKETLIST_NOT_FOUND)
-    bucketlist, role = found
-    require(role, right)
+    bucketlist, role = reachable(Bucketlist, Bucketlist.id == bucketlist_id, right, lock,
+                                 BUCKETLIST_NOT_FOUND)
     bucketlist.role = role
     return bucketlist
 
 
 def get_item(bucketlist_id: int, item_id: int, right: str, lock: bool = False) -> Item:
-    """A goal of a bucketlist the caller may use `right` on (404 for any other goal); `lock`
-    holds the bucketlist's row and the goal's until the transaction ends."""
-    bucketlist = get_bucketlist(bucketlist_id, right, lock=lock)
-    statement = db.select(Item).where(Item.id == item_id, Item.bucketlist_id == bucketlist.id)
+    """A goal of a bucketlist the caller may use `right` on, found with the caller's role in one
+    query: 404 for any other goal, 403 for a member without the role. `lock` holds the goal's
+    row until the transaction ends."""
+    item, _ = reachable(Item, (Item.id == item_id) & (Item.bucketlist_id == bucketlist_id),
+                        right, lock, ITEM_NOT_FOUND)
+    return item
+
+
+def reachable(model, condition, right: str, lock: bool, missing: str) -> tuple:
+    """The row of `model` (a bucketlist, or a goal of one) meeting `condition` in a bucketlist
+    the caller owns or is a member of, and the caller's role there: 404 saying `missing` when
+    there is none, 403 when the role lacks `right`. `lock` holds the row until the transaction
+    ends."""
+    statement = db.select(model, caller_role())
+    if model is not Bucketlist:
+        statement = statement.join(Bucketlist, Bucketlist.id == model.bucketlist_id)
+    statement = (statement.outerjoin(Membership, caller_membership())
+                 .where(condition, reachable_by_caller()))
     if lock:
-        statement = statement.with_for_update()
-    return db.first_or_404(statement, description=ITEM_NOT_FOUND)
+        statement = statement.with_for_update(of=model)
+    found = db.session.execute(statement).first()
+    if found is None:
+        raise APIError(404, missing)
+    row, role = found
+    require(role, right)
+    return row, role
 
 
 def bucketlist_access(**rights: str):
