@@ -58,13 +58,17 @@ def pending(bucketlist_id: int):
                                        Invitation.expires_at > utcnow())
 
 
+def members(bucketlist_id: int) -> int:
+    """How many members a bucketlist has (its owner not counted)."""
+    return db.session.scalar(db.select(db.func.count()).select_from(Membership)
+                             .where(Membership.bucketlist_id == bucketlist_id))
+
+
 def seats_taken(bucketlist_id: int) -> int:
     """Members and pending invitations of a bucketlist: what MAX_MEMBERS_PER_BUCKETLIST bounds."""
-    members = db.session.scalar(db.select(db.func.count()).select_from(Membership)
-                                .where(Membership.bucketlist_id == bucketlist_id))
     invited = db.session.scalar(db.select(db.func.count()).select_from(
         pending(bucketlist_id).subquery()))
-    return members + invited
+    return members(bucketlist_id) + invited
 
 
 @blp.route("/bucketlists/<id:bucketlist_id>/invitations/", strict_slashes=False)
@@ -174,9 +178,7 @@ class AcceptView(MethodView):
         member = db.session.get(Membership, (bucketlist.id, me.id))
         if member is None:
             limit = current_app.config["MAX_MEMBERS_PER_BUCKETLIST"]
-            members = db.session.scalar(db.select(db.func.count()).select_from(Membership)
-                                        .where(Membership.bucketlist_id == bucketlist.id))
-            if members >= limit:
+            if members(bucketlist.id) >= limit:
                 raise APIError(409, f"This bucketlist has {limit} members, its most.")
             member = Membership(bucketlist_id=bucketlist.id, user_id=me.id,
                                 role=invitation.role, date_added=utcnow())
