@@ -26,6 +26,9 @@ from bench.common import WORKER_CLASS, Postgres, free_port, gunicorn, machine, m
 
 # What production runs with, where bench/common.py's gunicorn() differs: limits on, access log on.
 PRODUCTION = {"RATELIMIT_ENABLED": "true", "GUNICORN_ACCESS_LOG": "-"}
+# The floors are served the same way: gunicorn writes their access log too (a route without a
+# limit needs no limiter, so the floors have none).
+FLOOR = {"GUNICORN_ACCESS_LOG": "-"}
 # gunicorn.conf.py's defaults for this machine, unless BENCH_WORKERS / BENCH_THREADS say otherwise.
 WORKERS = int(os.getenv("BENCH_WORKERS", os.cpu_count() * 2))
 THREADS = int(os.getenv("BENCH_THREADS", "1"))
@@ -58,9 +61,9 @@ def measure(seconds: int = 10, connections: int = 32, flask_floor: bool = False,
     database = Postgres()
     try:
         migrate(database.url)
-        apps = [("project", "run:app", PRODUCTION), ("floor", "bench.floor_app:app", {})]
+        apps = [("project", "run:app", PRODUCTION), ("floor", "bench.floor_app:app", FLOOR)]
         if flask_floor:
-            apps.append(("flask floor", "bench.flask_floor_app:app", {}))
+            apps.append(("flask floor", "bench.flask_floor_app:app", FLOOR))
         if metrics:
             apps.append(("project with metrics", "run:app",
                          {**PRODUCTION, "METRICS_PORT": str(free_port())}))
