@@ -1,6 +1,7 @@
 """Benchmark: CPU instructions the app's process spends on one GET /bucketlists/<id>, counted.
 
     .venv/bin/python bench/instructions.py [--requests 900] [--floors] [--metrics] [--limits-off]
+    .venv/bin/python bench/instructions.py --layers [--requests 300]
 
 Timings on a shared machine move by 10-20% between runs; instruction counts do not. This runs the
 app in-process (the WSGI call, the real views, queries and hooks, a real PostgreSQL:
@@ -16,6 +17,9 @@ With --floors it counts the same for bench/floor_app.py (bare WSGI) and bench/fl
 project's count: what the project could save at best, and what Flask alone costs. With --metrics
 it also counts the project with Prometheus metrics on (METRICS_PORT, values written to a
 PROMETHEUS_MULTIPROC_DIR as gunicorn's workers write them): what the metrics cost a request.
+With --layers it counts instead GET by id and a create layer by layer: Werkzeug and Flask,
+Flask-Limiter, the hooks, the views, marshmallow, PyJWT, SQLAlchemy and psycopg2 (see
+bench/layers.py for how).
 """
 
 import argparse
@@ -29,32 +33,46 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.common import ROOT, machine
+from bench.layers import layers, print_table
 from tests.database import ensure_test_database, scratch_database
 
+
+def bench_app():
+    """The app as production runs it (rate limiting on, counted in memory://; BENCH_OVERRIDES
+    may change its config), its database migrated, a user logged in with a bucketlist of three
+    goals: the app, the user's headers and the bucketlist's id."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    overrides = {"TOKEN_LIFETIME_SECONDS": 3600, "RATELIMIT_ENABLED": True,
+                 "RATELIMIT_STORAGE_URI": "memory://",
+                 "REGISTER_LIMIT_PER_CLIENT": "1000 per minute",
+                 "LOGIN_LIMIT_PER_CLIENT": "1000 per minute",
+                 **json.loads(os.environ.get("BENCH_OVERRIDES", "{}"))}
+    app = create_app("testing", overrides=overrides)
+    app.debug = False
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    user = {"email": "count@example.com", "password": "count password"}
+    client.post("/auth/register", json=user)
+    token = client.post("/auth/login", json=user).get_json()["access_token"]
+    headers = {"Authorization": "Bearer " + token}
+    bucketlist = client.post("/bucketlists/", json={"name": "Go to Borabora for vacation"},
+                             headers=headers).get_json()
+    for number in range(3):
+        client.post(f"/bucketlists/{bucketlist['id']}/items/", json={"name": f"goal {number}"},
+                    headers=headers)
+    return app, headers, bucketlist["id"]
+
+
 CLIENT = """
-import importlib, json, os, sys
+import importlib, os, sys
 from werkzeug.test import EnvironBuilder
-from flask_migrate import upgrade
-from app import create_app
-overrides = {"TOKEN_LIFETIME_SECONDS": 3600, "RATELIMIT_ENABLED": True,
-             "RATELIMIT_STORAGE_URI": "memory://", "REGISTER_LIMIT_PER_CLIENT": "1000 per minute",
-             "LOGIN_LIMIT_PER_CLIENT": "1000 per minute",
-             **json.loads(os.environ.get("BENCH_OVERRIDES", "{}"))}
-app = create_app("testing", overrides=overrides)
-app.debug = False
-with app.app_context():
-    upgrade()
-client = app.test_client()
-user = {"email": "count@example.com", "password": "count password"}
-client.post("/auth/register", json=user)
-token = client.post("/auth/login", json=user).get_json()["access_token"]
-headers = {"Authorization": "Bearer " + token}
-bucketlist = client.post("/bucketlists/", json={"name": "Go to Borabora for vacation"},
-                         headers=headers).get_json()
-for number in range(3):
-    client.post(f"/bucketlists/{bucketlist['id']}/items/", json={"name": f"goal {number}"},
-                headers=headers)
-environ = EnvironBuilder(path=f"/bucketlists/{bucketlist['id']}", headers=headers).get_environ()
+from bench.instructions import bench_app
+app, headers, bucketlist_id = bench_app()
+environ = EnvironBuilder(path=f"/bucketlists/{bucketlist_id}", headers=headers).get_environ()
 if sys.argv[2] != "run:app":  # a floor, reading the same database with the same secret
     os.environ["SECRET"] = app.config["SECRET"]
     os.environ["BENCH_DSN"] = app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg2", "")
@@ -101,8 +119,14 @@ def main() -> None:
                         help="count the project with Prometheus metrics on too")
     parser.add_argument("--limits-off", action="store_true",
                         help="count the project with RATELIMIT_ENABLED=false too")
+    parser.add_argument("--layers", action="store_true",
+                        help="count GET by id and a create layer by layer (bench/layers.py)")
     args = parser.parse_args()
     ensure_test_database()
+    if args.layers:
+        print(machine())
+        print_table(layers(args.requests, scratch_database))
+        return
     apps = {name: (app, False, None) for name, app in APPS.items()
             if args.floors or name == "project"}
     if args.metrics:
