@@ -164,6 +164,10 @@ class Config:
         self.DATABASE_POOL_PRE_PING = env.bool("DATABASE_POOL_PRE_PING", True)
         self.DATABASE_PING_AFTER_IDLE_MS = env.int("DATABASE_PING_AFTER_IDLE_MS", 500,
                                                    validate=at_least_0)
+        # PostgreSQL's max_parallel_workers_per_gather on the app's connections: 0, no parallel
+        # plans (starting workers costs more than the API's short queries take).
+        self.DATABASE_PARALLEL_WORKERS = env.int("DATABASE_PARALLEL_WORKERS", 0,
+                                                 validate=at_least_0)
         # Access tokens (the tutorial's 5 minutes); sessions: at most, and without a refresh.
         self.TOKEN_LIFETIME_SECONDS = env.int("TOKEN_LIFETIME_SECONDS", 300, validate=at_least_1)
         self.REFRESH_TOKEN_LIFETIME_SECONDS = env.int("REFRESH_TOKEN_LIFETIME_SECONDS", 30 * DAY,

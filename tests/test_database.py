@@ -96,3 +96,29 @@ class IdlePrePingTestCase(BaseTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ParallelQueryTestCase(BaseTestCase):
+    """app/database.py: the app's PostgreSQL connections plan without parallel workers unless
+    DATABASE_PARALLEL_WORKERS says otherwise."""
+
+    def workers(self, **overrides) -> str:
+        app = self.use_app(**overrides)
+        with app.app_context():
+            return db.session.execute(text("SHOW max_parallel_workers_per_gather")).scalar_one()
+
+    def test_no_parallel_workers_by_default(self):
+        self.assertEqual(self.workers(), "0")
+
+    def test_the_setting_is_used(self):
+        self.assertEqual(self.workers(DATABASE_PARALLEL_WORKERS=3), "3")
+
+    def test_engine_options_of_their_own_are_kept(self):
+        options = {"pool_size": 1, "connect_args": {"application_name": "parallel-test"}}
+        app = self.use_app(SQLALCHEMY_ENGINE_OPTIONS=options)
+        with app.app_context():
+            name = db.session.execute(text("SHOW application_name")).scalar_one()
+            workers = db.session.execute(text("SHOW max_parallel_workers_per_gather")).scalar_one()
+        self.assertEqual((name, workers), ("parallel-test", "0"))
+        self.assertEqual(options, {"pool_size": 1,
+                                   "connect_args": {"application_name": "parallel-test"}})
