@@ -83,20 +83,44 @@ def gunicorn(app: str, database_url: str, *, workers: int, threads: int, rounds:
     process = subprocess.Popen([os.path.join(BIN, "gunicorn"), app], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn {app} did not start") from None
-                time.sleep(0.1)
-        time.sleep(0.5)  # let every worker boot
+        _wait_for(port, process, f"gunicorn {app}")
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(30)
+
+
+@contextlib.contextmanager
+def uvicorn(app: str, database_url: str, *, workers: int, extra_env: dict | None = None):
+    """An ASGI `app` under uvicorn with `workers` processes, as `fastapi run --workers` serves
+    one (its access log on, written to a pipe nobody reads); yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "SECRET": SECRET, "BENCH_DSN": database_url.replace("+psycopg2", ""),
+           **(extra_env or {})}
+    process = subprocess.Popen(
+        [os.path.join(BIN, "uvicorn"), app, "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(port, process, app)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def _wait_for(port: int, process, app: str) -> None:
+    """Until something listens on the port (and its workers had a moment to boot)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{app} did not start") from None
+            time.sleep(0.1)
+    time.sleep(0.5)  # let every worker boot
 
 
 def wrk_counts(url: str, seconds: int, connections: int, *, token: str | None = None,

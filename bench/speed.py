@@ -1,17 +1,22 @@
-"""Benchmark: GET /bucketlists/<id> throughput of the project against a bare-WSGI floor.
+"""Benchmark: GET /bucketlists/<id> throughput of the project against a floor and a FastAPI peer.
 
     .venv/bin/python bench/speed.py [--seconds 10] [--connections 32] [--flask-floor] [--metrics]
                                     [--limits-off]
 
-Both answer the same JSON and ETag (checked) and run under gunicorn with the same settings
-(gunicorn.conf.py defaults for this machine) on the same PostgreSQL, loaded by wrk (Debian's
-package) with the same token, alternately, twice each. The project runs as production ships it:
-rate limiting on (counted in memory://) and gunicorn's JSON access log written (to a pipe nobody
-reads); --limits-off adds a run with RATELIMIT_ENABLED=false beside it.
-Prints requests per second of each and the ratio project / floor. With --flask-floor it also
-serves bench/flask_floor_app.py (the floor's code answered through bare Flask), which shows how
-much of the gap is Flask's own; with --metrics, the project with Prometheus metrics on
-(METRICS_PORT), which shows what they cost (bench/instructions.py --metrics counts it exactly).
+The project and the floor answer the same JSON and ETag (checked, as the peer does) and run
+under gunicorn with the same settings (gunicorn.conf.py defaults for this machine) on the same
+PostgreSQL, loaded by wrk (Debian's package) with the same token, alternately, twice each. The
+project runs as production ships it: rate limiting on (counted in memory://) and gunicorn's JSON
+access log written (to a pipe nobody reads); --limits-off adds a run with RATELIMIT_ENABLED=false
+beside it. The peer (bench/fastapi_peer.py) is the same endpoint written as
+full-stack-fastapi-template writes one, served by uvicorn with as many worker processes (as
+`fastapi run --workers` serves it; its access log written too).
+
+Prints requests per second of each, the ratio project / floor and project / peer. With
+--flask-floor it also serves bench/flask_floor_app.py (the floor's code answered through bare
+Flask), which shows how much of the gap is Flask's own; with --metrics, the project with
+Prometheus metrics on (METRICS_PORT), which shows what they cost (bench/instructions.py --metrics
+counts it exactly).
 """
 
 import argparse
@@ -22,7 +27,16 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import WORKER_CLASS, Postgres, free_port, gunicorn, machine, migrate, wrk
+from bench.common import (
+    WORKER_CLASS,
+    Postgres,
+    free_port,
+    gunicorn,
+    machine,
+    migrate,
+    uvicorn,
+    wrk,
+)
 
 # What production runs with, where bench/common.py's gunicorn() differs: limits on, access log on.
 PRODUCTION = {"RATELIMIT_ENABLED": "true", "GUNICORN_ACCESS_LOG": "-"}
@@ -61,7 +75,8 @@ def measure(seconds: int = 10, connections: int = 32, flask_floor: bool = False,
     database = Postgres()
     try:
         migrate(database.url)
-        apps = [("project", "run:app", PRODUCTION), ("floor", "bench.floor_app:app", FLOOR)]
+        apps = [("project", "run:app", PRODUCTION), ("floor", "bench.floor_app:app", FLOOR),
+                ("FastAPI peer", "bench.fastapi_peer:app", None)]
         if flask_floor:
             apps.append(("flask floor", "bench.flask_floor_app:app", FLOOR))
         if metrics:
@@ -80,14 +95,20 @@ def measure(seconds: int = 10, connections: int = 32, flask_floor: bool = False,
         path = f"/bucketlists/{bucketlist_id}"
         for _ in range(2):
             for name, app, app_env in apps:
-                with gunicorn(app, database.url, workers=WORKERS, threads=THREADS,
-                              extra_env={**env, **app_env}) as base:
+                if app_env is None:
+                    server = uvicorn(app, database.url, workers=WORKERS)
+                else:
+                    server = gunicorn(app, database.url, workers=WORKERS, threads=THREADS,
+                                      extra_env={**env, **app_env})
+                with server as base:
                     answer = call(base, path, token=token, with_etag=True)
                     assert answer == project_answer, (name, answer, project_answer)
                     wrk(base + path, 2, connections, token=token)  # warm-up
                     results[name].append(wrk(base + path, seconds, connections, token=token))
         project, floor = max(results["project"]), max(results["floor"])
+        peer = max(results["FastAPI peer"])
         return {"project_rps": project, "floor_rps": floor, "ratio": project / floor,
+                "peer_rps": peer, "peer_ratio": project / peer,
                 "flask_floor_rps": max(results["flask floor"]) if flask_floor else None,
                 "metrics_rps": max(results["project with metrics"]) if metrics else None,
                 "limits_off_rps": (max(results["project, rate limiting off"]) if limits_off
@@ -132,7 +153,10 @@ def main():
         runs = result["runs"]["project, rate limiting off"]
         print(f"project, rate limiting off:   {result['limits_off_rps']:8.0f} req/s "
               f"(runs {', '.join(f'{r:.0f}' for r in runs)})")
+    print(f"FastAPI peer (uvicorn):       {result['peer_rps']:8.0f} req/s "
+          f"(runs {', '.join(f'{r:.0f}' for r in result['runs']['FastAPI peer'])})")
     print(f"ratio project / floor: {result['ratio']:.2f}")
+    print(f"ratio project / FastAPI peer: {result['peer_ratio']:.2f}")
 
 
 if __name__ == "__main__":
