@@ -91,9 +91,10 @@ class Flag(fields.Boolean):
 
 
 class UTCDateTime(fields.DateTime):
-    """An ISO 8601 timestamp in UTC with its offset, e.g. 2026-11-25T11:44:00.123456+00:00."""
+    """An ISO 8601 timestamp in UTC with its offset, e.g. 2026-11-25T11:44:00.123456+00:00.
+
+    It dumps the instant as a datetime in UTC, which the app's JSON provider (orjson) writes in
+    that form itself, in C."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return as_utc(value).isoformat()
+        return None if value is None else as_utc(value)

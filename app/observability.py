@@ -9,7 +9,7 @@ import json
 import logging
 import logging.config
 import re
-import uuid
+import secrets
 
 from flask import Flask, g, has_request_context, request
 from opentelemetry import trace
@@ -21,7 +21,7 @@ VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 def assign_request_id() -> None:
     """Before the request: keep the caller's id if it is well-formed, else make one."""
     given = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = given if VALID_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    g.request_id = given if VALID_REQUEST_ID.fullmatch(given) else secrets.token_hex(16)
 
 
 def echo_request_id(response):

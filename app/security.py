@@ -21,6 +21,13 @@ EXPOSED_HEADERS = ["ETag", "Location", "Link", "X-Total-Count", "Retry-After", "
                    "Idempotent-Replayed"]
 
 
+def add_vary(response, header: str) -> None:
+    """Add a request header to the response's Vary (as `response.vary.add` does, without parsing
+    the list and writing it back: this runs on every answer)."""
+    current = response.headers.get("Vary")
+    response.headers["Vary"] = f"{current}, {header}" if current else header
+
+
 def add_security_headers(response):
     """nosniff, no referrer, no framing everywhere; nothing tied to a token is stored by a shared
     cache.
@@ -32,13 +39,14 @@ def add_security_headers(response):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers.setdefault("Content-Security-Policy", API_CSP)
+    if "Content-Security-Policy" not in response.headers:  # an HTML page sets its own
+        response.headers["Content-Security-Policy"] = API_CSP
     if request.blueprint == "auth":
         response.headers["Cache-Control"] = "no-store"
     elif request.authorization is not None:
         if request.method in REVALIDATED_METHODS and "ETag" in response.headers:
             response.headers["Cache-Control"] = "private, no-cache"
-            response.vary.add("Authorization")
+            add_vary(response, "Authorization")
         else:
             response.headers["Cache-Control"] = "no-store"
     return response

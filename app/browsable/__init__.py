@@ -14,6 +14,7 @@ from marshmallow import fields
 from werkzeug.exceptions import HTTPException
 
 from app.api import body_schema, operation
+from app.security import add_vary
 
 BROWSABLE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -139,7 +140,7 @@ def render_page(response):
 def negotiate(response):
     """After every request: turn JSON into the browsable page for browsers; vary on Accept."""
     if response.mimetype == "application/json":
-        response.vary.add("Accept")
+        add_vary(response, "Accept")
         if wants_html() and not response.direct_passthrough:
             return render_page(response)
     return response

@@ -88,8 +88,9 @@ class BucketlistDetailSchema(BucketlistSummarySchema):
     """One bucketlist with its goals (at most MAX_ITEMS_PER_BUCKETLIST, by id), and how many it
     has and has done."""
 
-    items = fields.List(
-        fields.Nested(ItemSchema),
+    items = fields.Nested(
+        ItemSchema,
+        many=True,
         required=True,
         metadata={"description": "its goals by id, at most MAX_ITEMS_PER_BUCKETLIST of them"},
     )
