@@ -186,6 +186,13 @@ class CorsTestCase(AuthenticatedTestCase):
         self.assertLessEqual({"ETag", "Location", "Link", "X-Total-Count", "Retry-After",
                               "X-Request-ID", "Idempotent-Replayed"}, exposed)
 
+    def test_vary_is_one_header_naming_every_request_header_the_answer_depends_on(self):
+        self.api.post("/bucketlists/", json={"name": "Varied"})
+        res = self.api.get("/bucketlists/1", headers={"Origin": "https://app.example"})
+        self.assertEqual(len(res.headers.getlist("Vary")), 1)
+        named = {name.strip() for name in res.headers["Vary"].split(",")}
+        self.assertEqual(named, {"Origin", "Accept", "Authorization"})
+
     def test_other_origins_are_not(self):
         res = self.client().get("/bucketlists/", headers={**self.headers,
                                                           "Origin": "https://evil.example"})
