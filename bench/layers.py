@@ -18,10 +18,11 @@ toggles only at the outermost call of a C function, so the two must differ.) The
   `teardown_request_funcs`; the app's hooks: every other hook there (request id, security headers,
   the browsable API, metrics when on);
 - the views: `app.dispatch_request` (the view with its decorators, and the commit after it);
-- SQLAlchemy: the `Session` methods a request uses, `Connection.execute` and Flask-SQLAlchemy's
-  teardown (the session's end); psycopg2: the dialect's `do_execute`, `do_commit`, `do_rollback`
-  and `do_ping` (sending the statement, waiting, reading the answer; turning rows into Python
-  values happens when SQLAlchemy fetches them and is counted there);
+- SQLAlchemy: the `Session` methods a request uses, `Connection.execute`, the reading of results
+  (`Result.all`, `first`, `one`, `scalar`…, where rows are fetched and ORM objects made) and
+  Flask-SQLAlchemy's teardown (the session's end); psycopg2: the dialect's `do_execute`,
+  `do_commit`, `do_rollback` and `do_ping` (sending the statement, waiting, reading the answer;
+  turning rows into Python values happens when SQLAlchemy fetches them and is counted there);
 - marshmallow: `Schema.dump`, `load` and `validate`; PyJWT: `jwt.encode` and `jwt.decode`.
 
 The wrappers' own few hundred instructions per call fall in the layer that calls them: the layers
@@ -39,7 +40,7 @@ import sys
 
 import jwt
 import marshmallow
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Result, ScalarResult
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -47,6 +48,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench.common import ROOT
 
 SESSION_METHODS = ("execute", "scalars", "scalar", "get", "commit", "rollback", "flush", "close")
+# Rows are fetched, and ORM objects made of them, when a result is read, after execute returned.
+RESULT_METHODS = ("all", "first", "one", "one_or_none", "scalar", "scalar_one",
+                  "scalar_one_or_none")
 DRIVER_METHODS = ("do_execute", "do_execute_no_params", "do_commit", "do_rollback", "do_ping")
 HOOK_LISTS = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs")
 # Each layer: what enters it, and the layers whose work inside it is not its own.
@@ -123,6 +127,10 @@ def install(app, layer: str):
     for method in SESSION_METHODS:
         setattr(Session, method, entry("session", getattr(Session, method)))
     Connection.execute = entry("session", Connection.execute)
+    for result in (Result, ScalarResult):
+        for method in RESULT_METHODS:
+            if hasattr(result, method):
+                setattr(result, method, entry("session", getattr(result, method)))
     with app.app_context():
         dialect = db.engine.dialect
     for method in DRIVER_METHODS:
