@@ -25,7 +25,10 @@ def add_vary(response, header: str) -> None:
     """Add a request header to the response's Vary (as `response.vary.add` does, without parsing
     the list and writing it back: this runs on every answer)."""
     current = response.headers.get("Vary")
-    response.headers["Vary"] = f"{current}, {header}" if current else header
+    if not current:
+        response.headers["Vary"] = header
+    elif header.lower() not in (name.strip().lower() for name in current.split(",")):
+        response.headers["Vary"] = f"{current}, {header}"
 
 
 def add_security_headers(response):

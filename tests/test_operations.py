@@ -7,7 +7,10 @@ import os
 import unittest
 from unittest import mock
 
+from flask import Response
+
 from app import create_app
+from app.security import add_vary
 from instance.config import ConfigError
 from tests.base import AuthenticatedTestCase, BaseTestCase, free_port
 from tests.database import release
@@ -244,3 +247,14 @@ class CorsSettingTestCase(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class AddVaryTestCase(unittest.TestCase):
+    """app/security.py: `add_vary` adds a header name to Vary once, as `response.vary.add`."""
+
+    def test_names_are_added_once_in_any_case(self):
+        response = Response()
+        for name in ("Accept", "Authorization", "accept", "Origin", "Accept-Encoding"):
+            add_vary(response, name)
+        self.assertEqual(response.headers.getlist("Vary"),
+                         ["Accept, Authorization, Origin, Accept-Encoding"])
