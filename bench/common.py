@@ -91,12 +91,11 @@ def gunicorn(app: str, database_url: str, *, workers: int, threads: int, rounds:
 
 
 @contextlib.contextmanager
-def uvicorn(app: str, database_url: str, *, workers: int, extra_env: dict | None = None):
+def uvicorn(app: str, database_url: str, *, workers: int):
     """An ASGI `app` under uvicorn with `workers` processes, as `fastapi run --workers` serves
     one (its access log on, written to a pipe nobody reads); yields its base URL."""
     port = free_port()
-    env = {**os.environ, "SECRET": SECRET, "BENCH_DSN": database_url.replace("+psycopg2", ""),
-           **(extra_env or {})}
+    env = {**os.environ, "SECRET": SECRET, "BENCH_DSN": database_url.replace("+psycopg2", "")}
     process = subprocess.Popen(
         [os.path.join(BIN, "uvicorn"), app, "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers)], cwd=ROOT, env=env,

@@ -77,8 +77,8 @@ class Item(SQLModel, table=True):
 
 
 def utc(value: datetime | None) -> str | None:
-    """A stored (naive, UTC) timestamp as the project writes it."""
-    return None if value is None else value.replace(tzinfo=timezone.utc).isoformat()
+    """A stored timestamp (timestamptz) as the project writes it: the instant in UTC."""
+    return None if value is None else value.astimezone(timezone.utc).isoformat()
 
 
 class ItemPublic(BaseModel):

@@ -103,8 +103,9 @@ def hook_kind(func) -> str:
 
 
 def install(app, layer: str):
-    """Route the entries of `layer` and of the layers nested in it through `operator.call`;
-    return the request call (itself an entry when the layer is the request's own)."""
+    """Route the entries of `layer` through `operator.call` and those of the layers nested in it
+    through `sys.call_tracing`; return the request call (itself an entry when the layer is the
+    request's own)."""
     from app.database import db
 
     outer, nested = LAYERS[layer]

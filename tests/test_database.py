@@ -122,3 +122,7 @@ class ParallelQueryTestCase(BaseTestCase):
         self.assertEqual((name, workers), ("parallel-test", "0"))
         self.assertEqual(options, {"pool_size": 1,
                                    "connect_args": {"application_name": "parallel-test"}})
+
+    def test_options_of_their_own_win(self):
+        own = {"connect_args": {"options": "-c max_parallel_workers_per_gather=1"}}
+        self.assertEqual(self.workers(SQLALCHEMY_ENGINE_OPTIONS=own), "1")
