@@ -66,16 +66,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
-# Loggers of libraries whose lines belong in the app's log: Flask-Limiter says there when its Redis
-# is lost and when it is back. (It gives its logger only a NullHandler, so under gunicorn, which
-# configures no root handler, its lines went nowhere.)
-LIBRARY_LOGGERS = ("flask-limiter",)
+# The app's loggers whose INFO lines belong in the log (the others say only warnings and errors):
+# the rate limits say there when their lost Redis is back.
+INFO_LOGGERS = ("app.auth.throttling",)
 TEXT_FORMAT = "[%(asctime)s] %(levelname)s in %(module)s: %(message)s"
 
 
 def configure_logging(log_format: str) -> None:
-    """The app's log and the libraries' in one handler on the request's error stream (gunicorn's
-    error log, or stderr), with the request id, as text or JSON lines.
+    """The app's log in one handler on the request's error stream (gunicorn's error log, or
+    stderr), with the request id, as text or JSON lines.
 
     dictConfig replaces what an earlier call configured, so creating many apps in one process
     (as the tests do) leaves one handler with one filter, not one more each time.
@@ -90,8 +89,7 @@ def configure_logging(log_format: str) -> None:
                              "filters": ["request_id"], "formatter": log_format}},
         "loggers": {
             "app": {"handlers": ["app"]},
-            **{name: {"handlers": ["app"], "level": "INFO", "propagate": False}
-               for name in LIBRARY_LOGGERS},
+            **{name: {"level": "INFO"} for name in INFO_LOGGERS},
         },
     })
 

@@ -18,7 +18,7 @@ project's count: what the project could save at best, and what Flask alone costs
 it also counts the project with Prometheus metrics on (METRICS_PORT, values written to a
 PROMETHEUS_MULTIPROC_DIR as gunicorn's workers write them): what the metrics cost a request.
 With --layers it counts instead GET by id and a create layer by layer: Werkzeug and Flask,
-Flask-Limiter, the hooks, the views, marshmallow, PyJWT, SQLAlchemy and psycopg2 (see
+the rate limits, the hooks, the views, marshmallow, PyJWT, SQLAlchemy and psycopg2 (see
 bench/layers.py for how).
 """
 

@@ -1,7 +1,7 @@
 """Benchmark: the instructions of one request, layer by layer (`bench/instructions.py --layers`).
 
 For GET /bucketlists/<id> (three goals) and POST /bucketlists/ (a create), callgrind counts each
-layer of the app's process on its own: Werkzeug and Flask, Flask-Limiter, the app's request hooks,
+layer of the app's process on its own: Werkzeug and Flask, the rate limits, the app's request hooks,
 the views (flask-smorest, webargs and the app's own view code), marshmallow, PyJWT, SQLAlchemy and
 the psycopg2 driver. The layers add up to the whole request.
 
@@ -14,9 +14,10 @@ when that returns, off when the entry returns. What is counted is the layer's ow
 toggles only at the outermost call of a C function, so the two must differ.) The entries:
 
 - the request: the WSGI call and the reading of its body;
-- Flask-Limiter: its hooks in `app.before_request_funcs`, `after_request_funcs` and
-  `teardown_request_funcs`; the app's hooks: every other hook there (request id, security headers,
-  the browsable API, metrics when on);
+- the rate limits: `app.auth.throttling.check`, which a throttled view calls (neither of these
+  two is throttled: with Flask-Limiter, before, its request hooks were counted here);
+- the app's hooks: those in `app.before_request_funcs`, `after_request_funcs` and
+  `teardown_request_funcs` (request id, security headers, the browsable API, metrics when on);
 - the views: `app.dispatch_request` (the view with its decorators, and the commit after it);
 - SQLAlchemy: the `Session` methods a request uses, `Connection.execute`, the reading of results
   (`Result.all`, `first`, `one`, `scalar`…, where rows are fetched and ORM objects made) and
@@ -55,10 +56,10 @@ DRIVER_METHODS = ("do_execute", "do_execute_no_params", "do_commit", "do_rollbac
 HOOK_LISTS = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs")
 # Each layer: what enters it, and the layers whose work inside it is not its own.
 LAYERS = {
-    "Werkzeug and Flask": ("request", ("limiter", "hooks", "views", "teardown")),
-    "Flask-Limiter": ("limiter", ()),
+    "Werkzeug and Flask": ("request", ("hooks", "views", "teardown")),
+    "rate limits": ("limits", ()),
     "the app's hooks": ("hooks", ()),
-    "flask-smorest, webargs, the views": ("views", ("session", "marshmallow", "jwt")),
+    "flask-smorest, webargs, the views": ("views", ("limits", "session", "marshmallow", "jwt")),
     "marshmallow": ("marshmallow", ()),
     "PyJWT": ("jwt", ()),
     "SQLAlchemy": (("session", "teardown"), ("driver",)),
@@ -95,10 +96,8 @@ class Toggle:
 
 
 def hook_kind(func) -> str:
-    """Whose request hook this is: Flask-Limiter's, Flask-SQLAlchemy's or the app's."""
+    """Whose request hook this is: Flask-SQLAlchemy's or the app's."""
     module = getattr(getattr(func, "func", func), "__module__", "") or ""
-    if module.startswith("flask_limiter"):
-        return "limiter"
     return "teardown" if module.startswith("flask_sqlalchemy") else "hooks"
 
 
@@ -106,6 +105,7 @@ def install(app, layer: str):
     """Route the entries of `layer` through `operator.call` and those of the layers nested in it
     through `sys.call_tracing`; return the request call (itself an entry when the layer is the
     request's own)."""
+    from app.auth import throttling
     from app.database import db
 
     outer, nested = LAYERS[layer]
@@ -125,6 +125,7 @@ def install(app, layer: str):
     app.teardown_appcontext_funcs[:] = [entry(hook_kind(func), func)
                                         for func in app.teardown_appcontext_funcs]
     app.dispatch_request = entry("views", app.dispatch_request)
+    throttling.check = entry("limits", throttling.check)
     for method in SESSION_METHODS:
         setattr(Session, method, entry("session", getattr(Session, method)))
     Connection.execute = entry("session", Connection.execute)

@@ -31,7 +31,7 @@ TESTING_SECRET = "testing-secret-long-enough-for-every-hmac-algorithm-0123456789
 INSTANCE_FOLDER = os.path.dirname(os.path.abspath(__file__))
 EMBEDDED_DATABASE = os.path.join(INSTANCE_FOLDER, "bucketlist.db")
 DAY = 24 * 3600
-# Rate limits in Flask-Limiter's notation, several separated by ";" ("10 per minute;100 per hour").
+# Rate limits in the notation of `limits`, several separated by ";" ("10 per minute;100 per hour").
 RATE_LIMITS = {
     "LOGIN_LIMIT_PER_CLIENT": "30 per minute;300 per hour",
     "LOGIN_LIMIT_PER_EMAIL": "10 per minute;50 per hour",
@@ -143,13 +143,6 @@ class Config:
     LOG_MAIL_CONTENT = False
     # No SECRET_KEY: the app keeps no cookie session (clients send their token), and without a key
     # Flask skips opening one on every request.
-    # Flask-Limiter: no limit headers on answers (Retry-After belongs to 429 and 503, RFC 9110
-    # §10.2.3: app/auth/throttling.py sets it on the 429), and a key prefix in a shared Redis.
-    # Redis may be lost: its counters are then kept per process, in memory, until it answers
-    # again (it is checked every 1 to 32 seconds), and the loss is logged.
-    RATELIMIT_HEADERS_ENABLED = False
-    RATELIMIT_KEY_PREFIX = "bucketlist"
-    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     DEFAULT_LOG_FORMAT = "text"
 
     def __init__(self) -> None:
@@ -218,9 +211,8 @@ class Config:
         self.INVITATION_LIFETIME_SECONDS = env.int("INVITATION_LIFETIME_SECONDS", 7 * DAY,
                                                    validate=at_least_1)
         self.BCRYPT_LOG_ROUNDS = env.int("BCRYPT_LOG_ROUNDS", 12, validate=Range(min=4, max=31))
-        # Rate limits (Flask-Limiter reads the RATELIMIT_* keys): off with false; counted in
-        # memory:// (per process) or redis://… (shared), which a request waits for at most the
-        # timeout.
+        # Rate limits (app/auth/throttling.py): off with false; counted in memory:// (per process)
+        # or redis://… (shared), which a request waits for at most the timeout.
         self.RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_STORAGE_URI = env.str("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_STORAGE_TIMEOUT_MS = env.int("RATELIMIT_STORAGE_TIMEOUT_MS", 250,

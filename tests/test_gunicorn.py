@@ -95,7 +95,7 @@ class LibraryLogTestCase(unittest.TestCase):
                 self.assertEqual(raised.exception.code, 503)  # no database either, but no 500
             log.seek(0)
             lines = [json.loads(line) for line in log if line.startswith('{"time"')]
-        [line] = [line for line in lines if line.get("logger") == "flask-limiter"]
+        [line] = [line for line in lines if line.get("logger") == "app.auth.throttling"]
         self.assertEqual(line["level"], "WARNING")
         self.assertIn("falling back to in-memory storage", line["message"])
 
