@@ -212,6 +212,7 @@ class UnlimitedRoutesTestCase(BaseTestCase):
                              ["REGISTER_LIMIT_PER_CLIENT", "REGISTER_LIMIT_PER_EMAIL",
                               "LOGIN_LIMIT_PER_CLIENT", "LOGIN_LIMIT_PER_EMAIL"])
             checked.clear()
+            stored = set(self.app.extensions["rate_limits"].storage.storage)
             headers = self.auth_header(token)
             bucketlist = self.client().post("/bucketlists/", json={"name": "Learn to sail"},
                                             headers=headers).get_json()
@@ -227,6 +228,7 @@ class UnlimitedRoutesTestCase(BaseTestCase):
             self.assertEqual([answer.status_code for answer in answers],
                              [201, 200, 200, 200, 200, 200, 200])
             self.assertEqual(checked, [])
+            self.assertEqual(set(self.app.extensions["rate_limits"].storage.storage), stored)
 
 
 @unittest.skipUnless(REDIS, "redis-server not found: apt-get install redis-server (.ci/run does)")
