@@ -56,16 +56,11 @@ class RateLimits:
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
-        self._counted = FixedWindowRateLimiter(storage)
-        self._fallback = None  # the in-memory counters, made when the storage is first lost
+        self._in_storage = FixedWindowRateLimiter(storage)
+        self._fallback = None  # counters in memory, made when the storage is first lost
         self._recheck_at = 0.0
         self._recheck_after = 1
         self._lock = threading.Lock()
-
-    @property
-    def degraded(self) -> bool:
-        """Whether the counting is in memory because the storage stopped answering."""
-        return self._fallback is not None
 
     def hit(self, limit: RateLimitItem, *identifiers: str) -> float | None:
         """Count one request against `limit` for `identifiers`: None if it is within the limit,
@@ -76,7 +71,7 @@ class RateLimits:
                 return None
             return counter.get_window_stats(limit, *identifiers).reset_time
         except StorageError:
-            if counter is not self._counted:
+            if counter is not self._in_storage:
                 raise
             self._fall_back()
             return self.hit(limit, *identifiers)
@@ -87,7 +82,7 @@ class RateLimits:
         with self._lock:
             fallback = self._fallback
             if fallback is None or time.monotonic() < self._recheck_at:
-                return fallback or self._counted
+                return fallback or self._in_storage
             self._recheck_after = min(self._recheck_after * 2, LONGEST_RECHECK_SECONDS)
             self._recheck_at = time.monotonic() + self._recheck_after
         if not self.storage.check():
@@ -95,7 +90,7 @@ class RateLimits:
         with self._lock:
             self._fallback = None
         log.info("Rate limit storage recovered")
-        return self._counted
+        return self._in_storage
 
     def _fall_back(self) -> None:
         with self._lock:
