@@ -122,6 +122,9 @@ class RateLimitTestCase(BaseTestCase):
         self.assertEqual(len(keys), 4, keys)  # one client, three e-mails
         self.assertLessEqual(max(len(key) for key in keys), 160, keys)  # prefix, digest, scope
         self.assertFalse(any("user" in key or "example" in key for key in keys), keys)
+        # Named as Flask-Limiter named them, so counts in a shared Redis carry over an upgrade.
+        self.assertIn("LIMITER/bucketlist/10.6.0.1/auth.login:login_limit_per_client/5/1/minute",
+                      keys)
 
     def test_refresh_is_throttled_per_client(self):
         self.use_app(**LIMITS, REFRESH_LIMIT_PER_CLIENT="2 per minute")

@@ -175,8 +175,11 @@ def check(config_key: str, key: str) -> None:
     """Count this request against each limit of `config_key` for `key`: a 429 with Retry-After
     (the seconds until the exceeded limit's window lets it in again) at the first one exceeded."""
     counters = rate_limits()
+    # The counter's name as Flask-Limiter named it, so counts in a shared Redis carry over an
+    # upgrade from a version that used it: prefix, key, then endpoint and scope.
+    scope = f"{request.endpoint}:{config_key.lower()}"
     for limit in parse_many(current_app.config[config_key]):
-        reset_at = counters.hit(limit, KEY_PREFIX, config_key.lower(), key)
+        reset_at = counters.hit(limit, KEY_PREFIX, key, scope)
         if reset_at is not None:
             metrics.RATE_LIMITED.inc()
             seconds = max(1, int(reset_at - time.time()))
