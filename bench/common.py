@@ -93,7 +93,7 @@ def gunicorn(app: str, database_url: str, *, workers: int, threads: int, rounds:
 @contextlib.contextmanager
 def uvicorn(app: str, database_url: str, *, workers: int):
     """An ASGI `app` under uvicorn with `workers` processes, as `fastapi run --workers` serves
-    one (its access log on, written to a pipe nobody reads); yields its base URL."""
+    one (its access log on, written to /dev/null as gunicorn's is); yields its base URL."""
     port = free_port()
     env = {**os.environ, "SECRET": SECRET, "BENCH_DSN": database_url.replace("+psycopg2", "")}
     process = subprocess.Popen(

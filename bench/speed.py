@@ -7,7 +7,7 @@ The project and the floor answer the same JSON and ETag (checked, as the peer do
 under gunicorn with the same settings (gunicorn.conf.py defaults for this machine) on the same
 PostgreSQL, loaded by wrk (Debian's package) with the same token, alternately, twice each. The
 project runs as production ships it: rate limiting on (counted in memory://) and gunicorn's JSON
-access log written (to a pipe nobody reads); --limits-off adds a run with RATELIMIT_ENABLED=false
+access log written (to /dev/null); --limits-off adds a run with RATELIMIT_ENABLED=false
 beside it. The peer (bench/fastapi_peer.py) is the same endpoint written as
 full-stack-fastapi-template writes one, served by uvicorn with as many worker processes (as
 `fastapi run --workers` serves it; its access log written too).

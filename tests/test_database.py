@@ -94,9 +94,6 @@ class IdlePrePingTestCase(BaseTestCase):
         self.assertEqual(app.test_client().get("/backend").status_code, 200)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class ParallelQueryTestCase(BaseTestCase):
     """app/database.py: the app's PostgreSQL connections plan without parallel workers unless
@@ -126,3 +123,7 @@ class ParallelQueryTestCase(BaseTestCase):
     def test_options_of_their_own_win(self):
         own = {"connect_args": {"options": "-c max_parallel_workers_per_gather=1"}}
         self.assertEqual(self.workers(SQLALCHEMY_ENGINE_OPTIONS=own), "1")
+
+
+if __name__ == "__main__":
+    unittest.main()

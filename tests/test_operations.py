@@ -245,9 +245,6 @@ class CorsSettingTestCase(unittest.TestCase):
         self.assertEqual(res.headers["Access-Control-Allow-Origin"], "https://any.example")
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class AddVaryTestCase(unittest.TestCase):
     """app/security.py: `add_vary` adds a header name to Vary once, as `response.vary.add`."""
@@ -258,3 +255,7 @@ class AddVaryTestCase(unittest.TestCase):
             add_vary(response, name)
         self.assertEqual(response.headers.getlist("Vary"),
                          ["Accept, Authorization, Origin, Accept-Encoding"])
+
+
+if __name__ == "__main__":
+    unittest.main()
